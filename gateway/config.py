@@ -1,0 +1,175 @@
+"""The rules file (rules/gateway.yaml): allowed providers and models, policy, contact point.
+
+The file is policy as data, written by IT.  It is validated strictly: an unknown key
+is an error that names the line, because a typo such as ``modles:`` must not silently
+open or close access.  ``gateway rules check FILE`` runs exactly this loader.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules" / "gateway.yaml"
+
+
+class RulesError(ValueError):
+    """The rules file is invalid; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provider(_Strict):
+    """An upstream LLM provider IT allows, with the models that may be used there."""
+
+    name: str
+    api: Literal["openai", "anthropic"]
+    base_url: str
+    api_key_env: str
+    models: list[str]
+    # Content parts that cannot be scanned (images, files, audio) are refused unless the
+    # provider's profile allows them, e.g. an in-house model.
+    allow_media: bool = False
+    # Policy profile for this provider (see rules/policy.yaml), e.g. "in_house".
+    profile: str = "default"
+    timeout_s: float = 120.0
+
+    def serves(self, model: str) -> bool:
+        """True if ``model`` matches one of the allowed names (shell-style globs)."""
+        return any(fnmatch.fnmatchcase(model, pattern) for pattern in self.models)
+
+    def api_key(self) -> str:
+        """The provider key from the environment; never logged or echoed."""
+        return os.environ.get(self.api_key_env, "")
+
+
+class Contact(_Strict):
+    """The company's contact point for questions about the AI policy."""
+
+    name: str = "the AI policy contact point"
+    email: str = ""
+    url: str = ""
+
+
+class Limits(_Strict):
+    max_body_bytes: int = 4_000_000
+    max_messages: int = 1000
+    max_text_chars: int = 400_000
+
+
+class Rules(_Strict):
+    """The whole rules file."""
+
+    providers: list[Provider] = Field(default_factory=list)
+    contact: Contact = Contact()
+    limits: Limits = Limits()
+    # Other files under rules/ (relative to this file): detection and policy data.
+    detection: str | None = None
+    policy: str | None = None
+    source: str = ""
+
+    def provider_for_model(self, model: str) -> Provider | None:
+        """The provider that serves ``model``, or None when no provider allows it."""
+        for provider in self.providers:
+            if provider.serves(model):
+                return provider
+        return None
+
+    def provider_named(self, name: str) -> Provider | None:
+        return next((p for p in self.providers if p.name == name), None)
+
+    def resolve(self, relative: str | None, default: str) -> Path:
+        """A data file named in the rules (relative to the rules file), or the shipped one.
+
+        A rules file that names no detection or policy data gets the shipped defaults,
+        so a minimal file with only ``providers`` is fully protected.
+        """
+        if relative is None:
+            return DEFAULT_RULES.parent / default
+        base = Path(self.source).parent if self.source else DEFAULT_RULES.parent
+        return base / relative
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping key."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    mapping["__lines__"] = lines
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__lines__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _line_of(raw: Any, loc: tuple[Any, ...]) -> int | None:
+    """Follow a pydantic error location through the raw YAML to the key's line."""
+    node, line = raw, None
+    for part in loc:
+        if isinstance(node, dict):
+            line = node.get("__lines__", {}).get(str(part), line)
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def parse_rules(text: str, source: str = "<rules>") -> Rules:
+    """Parse and validate rules text; raise RulesError with a line number."""
+    try:
+        raw = yaml.load(text, Loader=_LineLoader) or {}
+    except yaml.YAMLError as exc:
+        raise RulesError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise RulesError(f"{source}: the rules file must be a mapping")
+    try:
+        rules = Rules.model_validate({**_strip_lines(raw), "source": source})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            line = _line_of(raw, err["loc"])
+            where = ".".join(str(p) for p in err["loc"])
+            at = f" (line {line})" if line else ""
+            problems.append(f"{source}{at}: {where}: {err['msg']}")
+        raise RulesError("\n".join(problems)) from exc
+    _check_semantics(rules, source)
+    return rules
+
+
+def _check_semantics(rules: Rules, source: str) -> None:
+    names = [p.name for p in rules.providers]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise RulesError(f"{source}: duplicate provider names: {', '.join(sorted(duplicates))}")
+    for p in rules.providers:
+        if not p.base_url.startswith(("http://", "https://")):
+            raise RulesError(f"{source}: provider {p.name}: base_url must be http(s)")
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
+    """Load the rules file (default: the shipped rules/gateway.yaml)."""
+    target = Path(path) if path else DEFAULT_RULES
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{target}: cannot read: {exc}") from exc
+    return parse_rules(text, str(target))
