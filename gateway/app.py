@@ -1,0 +1,100 @@
+"""The HTTP application: OpenAI- and Anthropic-compatible endpoints in front of the pipeline.
+
+Only the endpoints listed here exist.  Any other path or method is answered 404 in
+the caller's wire format: a proxy that relays "everything else" blindly would be a
+way around the inspection.  The current rules live in ``app.state.rules`` and are
+replaced as a whole by :func:`reload_rules`, so each request sees one consistent
+version while IT edits the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from gateway.config import Rules
+from gateway.engine import Engine
+from gateway.pipeline import Pipeline, Store, core_engine
+from gateway.upstream import Upstream
+from gateway.wire import WIRE_FORMATS, WireFormat
+from gateway.wire.errors import UNKNOWN_ENDPOINT, WireError, anthropic_error, openai_error
+
+GLOB_CHARS = frozenset("*?[")
+
+
+def create_app(rules: Rules, store: Store, engine: Engine | None = None) -> FastAPI:
+    """The gateway app; ``engine`` defaults to the proxy without detection."""
+    upstream = Upstream()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await upstream.aclose()
+
+    app = FastAPI(title="AI privacy gateway", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.rules = rules
+    pipeline = Pipeline(engine or core_engine(), store, upstream, lambda: app.state.rules)
+    for path, wire in WIRE_FORMATS.items():
+        app.add_api_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/models", include_in_schema=False)
+    async def models(request: Request) -> Response:
+        return await list_models(request, pipeline, app.state.rules)
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                   include_in_schema=False)
+    async def unknown(request: Request, path: str) -> Response:
+        message = f"{request.method} /{path} is not an endpoint of this gateway"
+        return error_response(request, 404, UNKNOWN_ENDPOINT, message)
+
+    return app
+
+
+def reload_rules(app: FastAPI, rules: Rules) -> None:
+    """Swap the rules atomically; requests in flight keep the version they started with."""
+    app.state.rules = rules
+
+
+def _endpoint(pipeline: Pipeline, wire: WireFormat) -> Any:
+    async def endpoint(request: Request) -> Response:
+        return await pipeline.handle(wire, request)
+
+    endpoint.__name__ = wire.name
+    return endpoint
+
+
+def looks_anthropic(request: Request) -> bool:
+    return "x-api-key" in request.headers and "anthropic-version" in request.headers
+
+
+def error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
+    """An error in the wire format the caller most likely speaks."""
+    render = anthropic_error if looks_anthropic(request) else openai_error
+    return JSONResponse(render(status, code, message), status)
+
+
+async def list_models(request: Request, pipeline: Pipeline, rules: Rules) -> Response:
+    """The models the caller may use, in a list both SDKs can read.
+
+    Glob patterns of the rules (``gpt-4.1*``) are not listed: they are not model names.
+    Each entry carries OpenAI's fields and Anthropic's (``type``, ``display_name``...).
+    """
+    try:
+        await pipeline.authenticate(request)
+    except WireError as error:
+        return error_response(request, error.status, error.code, error.message)
+    names = [(m, p.name) for p in rules.providers for m in p.models if not GLOB_CHARS & set(m)]
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": owner, "type": "model",
+             "display_name": m, "created_at": "1970-01-01T00:00:00Z"} for m, owner in names]
+    return JSONResponse({"object": "list", "data": data, "has_more": False,
+                         "first_id": data[0]["id"] if data else None,
+                         "last_id": data[-1]["id"] if data else None})

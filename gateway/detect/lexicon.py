@@ -1,0 +1,79 @@
+"""Word lists behind name detection, built once at start-up (about 0.5 s).
+
+* First names: the union of Faker's per-locale person providers (MIT), about 30,000 names
+  from many countries, because the staff's clients and colleagues come from everywhere.
+* Common words: spaCy's stop words and Faker's lorem word lists for nl/fr/en/de, plus the
+  curated ``common_words`` of rules/names.yaml.  A first name that is also a common word
+  ("Will", "Roos", "Claire") is weak: it needs a surname or a cue to count.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import faker.providers.lorem
+import faker.providers.person
+from spacy.lang.de.stop_words import STOP_WORDS as DE_STOP_WORDS
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
+from spacy.lang.nl.stop_words import STOP_WORDS as NL_STOP_WORDS
+
+from gateway.detect.rules import NameRules
+
+STOP_WORDS = {"nl": NL_STOP_WORDS, "fr": FR_STOP_WORDS, "en": EN_STOP_WORDS, "de": DE_STOP_WORDS}
+
+
+def fold(word: str) -> str:
+    """Case- and accent-insensitive key: "Cédric" and "cedric" look up the same entry."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def _provider_words(package: object, locales: Iterable[str] | None, prefix: str) -> set[str]:
+    """Every string in the ``prefix*`` attributes of the locale providers of a Faker package."""
+    names = [m.name for m in pkgutil.iter_modules(package.__path__)]  # type: ignore[attr-defined]
+    wanted = names if locales is None else [n for n in names if n in set(locales)]
+    words: set[str] = set()
+    for locale in wanted:
+        provider = importlib.import_module(f"{package.__name__}.{locale}").Provider  # type: ignore[attr-defined]
+        for attr in dir(provider):
+            value = getattr(provider, attr)
+            if attr.startswith(prefix) and isinstance(value, dict | list | tuple | set | frozenset):
+                words.update(str(w) for w in value)
+    return words
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    first_names: frozenset[str]  # folded
+    common: frozenset[str]  # folded; stop words + lorem + curated
+    stop_words: frozenset[str]  # folded function words of all four languages
+    curated: frozenset[str]  # folded curated list: never a surname either
+
+    @classmethod
+    def build(cls, rules: NameRules, extra_common: Iterable[str] = ()) -> Lexicon:
+        locales = None if rules.gazetteer_locales == "all" else list(rules.gazetteer_locales)
+        first = {fold(n) for n in _provider_words(faker.providers.person, locales, "first_names")}
+        first = {n for n in first if len(n) >= rules.min_first_name_length}
+        stop = {fold(w) for words in STOP_WORDS.values() for w in words}
+        lorem = {fold(w) for w in _provider_words(faker.providers.lorem, rules.common_word_locales, "word_list")}
+        curated = {fold(w) for w in [*rules.common_words, *extra_common]}
+        return cls(frozenset(first), frozenset(stop | lorem | curated), frozenset(stop), frozenset(curated))
+
+    def is_first_name(self, word: str) -> bool:
+        key = fold(word)
+        if key in self.first_names:
+            return True
+        parts = key.split("-")
+        return len(parts) > 1 and all(p in self.first_names for p in parts)
+
+    def is_strong_first_name(self, word: str) -> bool:
+        """A first name that is not also an ordinary word."""
+        return self.is_first_name(word) and fold(word) not in self.common
+
+    def is_common(self, word: str) -> bool:
+        return fold(word) in self.common

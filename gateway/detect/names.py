@@ -1,0 +1,251 @@
+"""Person names without statistical NER (see models/README.md for why and what was measured).
+
+Per text, a name starts at an anchor and extends over its surname:
+
+* a capitalised first name from the gazetteer ("Karolien", "Seppe");
+* a weak first name (also an ordinary word: "Roos", "Will") only with a surname after it
+  or a cue before it;
+* any capitalised word after a strong cue, i.e. an honorific or a relation ("meneer
+  Gheysens", "Ms Okonkwo", "zoon Rune", "Herr Kreusch");
+* a first name after a weak cue, i.e. a greeting or an introduction ("Dag Bieke", "c'est
+  Cédric"), also in lower case;
+* initials before a surname ("J. Peeters"), and the line after a sign-off ("Groeten,\\nX Y").
+
+Across the texts of a request: capitalised words that spell an email address's local part
+("Thanh Tam" for thanhtam.vo@...) are names, and every part of every name found anywhere
+is a name everywhere else (a surname alone, a first name alone, a possessive, other case).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gateway.detect.cues import cue_regex
+from gateway.detect.lexicon import Lexicon, fold
+from gateway.detect.rules import NameRules
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\. ?){1,3}(?=[A-Z])")
+_LOCAL_PART_PIECE = re.compile(r"[^\W\d_]+")
+_MAX_SURNAME_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def word(self) -> str:
+        """The token without a possessive ending ("Jan's" -> "Jan")."""
+        return _POSSESSIVE.sub("", self.text)
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    start: int
+    end: int
+    rule: str
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def is_capitalised(word: str) -> bool:
+    return word[:1].isupper() and (len(word) == 1 or not word[1:].isupper() or "-" in word)
+
+
+def merge(spans: Iterable[NameSpan]) -> list[NameSpan]:
+    """Union of overlapping spans (the first rule of a merged group is kept)."""
+    out: list[NameSpan] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if out and span.start <= out[-1].end:
+            last = out[-1]
+            out[-1] = NameSpan(last.start, max(last.end, span.end), last.rule)
+        else:
+            out.append(span)
+    return out
+
+
+class NameFinder:
+    """Finds person names in the (normalised) texts of one request."""
+
+    def __init__(self, rules: NameRules, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._particles = {fold(w) for p in rules.particles for w in p.split()}
+        strong = [c for cues in rules.cues.strong.values() for c in cues]
+        weak = [c for cues in rules.cues.weak.values() for c in cues]
+        self._cue_words = {fold(w) for c in [*strong, *weak] for w in c.split()}
+        self._strong_cue = self._ends_with(strong)
+        self._weak_cue = self._ends_with(weak)
+        signoffs = "|".join(re.escape(s) for s in sorted(rules.signoffs, key=len, reverse=True))
+        self._signoff = re.compile(rf"^[ \t]*(?:{signoffs})[ \t]*[,.!]*[ \t]*\n", re.IGNORECASE | re.MULTILINE)
+        self._roles = {fold(r) for r in rules.role_mailboxes}
+
+    @staticmethod
+    def _ends_with(cues: list[str]) -> re.Pattern[str] | None:
+        """Matches a text window that ends with a cue (plus an optional colon or comma)."""
+        regex = cue_regex(cues)
+        return None if regex is None else re.compile(rf"(?:{regex.pattern})[ \t]*[:,]?[ \t]*$", re.IGNORECASE)
+
+    # -- per text ---------------------------------------------------------------------------
+
+    def find(self, text: str) -> list[NameSpan]:
+        """Names in one text, from anchors, initials and signatures."""
+        tokens = tokenize(text)
+        spans = [self._extend(text, tokens, i, rule)
+                 for i in range(len(tokens)) if (rule := self._anchor(text, tokens, i))]
+        spans += self._initials(text, tokens)
+        spans += self._signatures(text)
+        return merge(spans)
+
+    def _cue(self, text: str, pos: int) -> str | None:
+        window = text[max(0, pos - 40):pos]
+        if self._strong_cue is not None and self._strong_cue.search(window):
+            return "strong"
+        if self._weak_cue is not None and self._weak_cue.search(window):
+            return "weak"
+        return None
+
+    def _anchor(self, text: str, tokens: list[Token], i: int) -> str | None:
+        """The rule that makes token ``i`` the start of a name, or None."""
+        word = tokens[i].word
+        lex = self.lexicon
+        if not is_capitalised(word):
+            cued = len(word) >= 3 and self._cue(text, tokens[i].start) is not None
+            return "name:cue_lowercase" if cued and lex.is_strong_first_name(word) else None
+        if lex.is_strong_first_name(word):
+            return "name:first_name"
+        cue = self._cue(text, tokens[i].start)
+        if cue == "strong" and self.is_surname(word):
+            return "name:honorific"
+        if lex.is_first_name(word) and (cue or self._surname_follows(text, tokens, i)):
+            return "name:weak_first_name"
+        return None
+
+    def is_surname(self, word: str) -> bool:
+        """A capitalised word that can be (part of) a surname: not a function word or cue."""
+        key = fold(word)
+        return (
+            (is_capitalised(word) or (word.isupper() and len(word) > 1))
+            and key not in self.lexicon.stop_words
+            and key not in self.lexicon.curated
+            and key not in self._cue_words
+        )
+
+    @staticmethod
+    def _adjacent(text: str, left: Token, right: Token) -> bool:
+        """Only spaces (no punctuation, no line break) between two tokens of one name."""
+        gap = text[left.end:right.start]
+        return 0 < len(gap) <= 2 and gap.strip(" ") == ""
+
+    def _surname_follows(self, text: str, tokens: list[Token], i: int) -> bool:
+        return self._extend(text, tokens, i, "").end > tokens[i].start + len(tokens[i].word)
+
+    def _extend(self, text: str, tokens: list[Token], i: int, rule: str) -> NameSpan:
+        """The anchor plus following particles and surname words ("Van der Berg", "Cuypers-Ooms");
+        a possessive ("Jan's") ends the name."""
+        end = tokens[i].start + len(tokens[i].word)
+        j, surnames = i, 0
+        while surnames < _MAX_SURNAME_WORDS and tokens[j].word == tokens[j].text:
+            k = self._skip_particles(text, tokens, j + 1)
+            if k >= len(tokens) or not self._adjacent(text, tokens[k - 1], tokens[k]) \
+                    or not self.is_surname(tokens[k].word):
+                break
+            end = tokens[k].start + len(tokens[k].word)
+            j, surnames = k, surnames + 1
+        return NameSpan(tokens[i].start, end, rule)
+
+    def _skip_particles(self, text: str, tokens: list[Token], k: int) -> int:
+        while k < len(tokens) and fold(tokens[k].word) in self._particles \
+                and self._adjacent(text, tokens[k - 1], tokens[k]):
+            k += 1
+        return k
+
+    def _initials(self, text: str, tokens: list[Token]) -> list[NameSpan]:
+        by_start = {t.start: n for n, t in enumerate(tokens)}
+        out = []
+        for m in _INITIALS.finditer(text):
+            n = by_start.get(m.end())
+            if n is None or fold(m.group().split()[0]) in self._cue_words:
+                continue
+            if self.is_surname(tokens[n].word) and not self.lexicon.is_common(tokens[n].word):
+                out.append(NameSpan(m.start(), self._extend(text, tokens, n, "").end, "name:initials"))
+        return out
+
+    def _signatures(self, text: str) -> list[NameSpan]:
+        """A line of one to four capitalised words right after a sign-off line."""
+        out = []
+        for m in self._signoff.finditer(text):
+            line_end = text.find("\n", m.end())
+            line = text[m.end():line_end if line_end >= 0 else len(text)]
+            words = line.split()
+            if 1 <= len(words) <= 4 and all(_WORD.fullmatch(w) and is_capitalised(w) for w in words) \
+                    and any(not self.lexicon.is_common(w) for w in words):
+                start = m.end() + (len(line) - len(line.lstrip()))
+                out.append(NameSpan(start, start + len(line.strip()), "name:signature"))
+        return out
+
+    # -- across the texts of a request --------------------------------------------------------
+
+    def local_part_pieces(self, emails: Iterable[str]) -> set[str]:
+        """Folded letter runs of the local parts of the request's email addresses."""
+        pieces = set()
+        for email in emails:
+            local = email.replace("%40", "@").split("@")[0]
+            for piece in _LOCAL_PART_PIECE.findall(local):
+                key = fold(piece)
+                if key not in self._roles and key not in self.lexicon.stop_words:
+                    pieces.add(key)
+        return pieces
+
+    def from_local_parts(self, text: str, pieces: set[str], emails: list[tuple[int, int]]) -> list[NameSpan]:
+        """Capitalised words (or runs of up to three) that spell a piece of a local part."""
+        tokens = tokenize(text)
+        out = []
+        for i in range(len(tokens)):
+            for n in range(1, 4):
+                run = tokens[i:i + n]
+                if len(run) < n or not all(is_capitalised(t.word) for t in run) \
+                        or (n > 1 and not self._adjacent(text, run[-2], run[-1])):
+                    break
+                key = fold("".join(t.word for t in run))
+                if key in pieces and self._plausible_piece(text, key, run[0].start, emails):
+                    out.append(NameSpan(run[0].start, run[-1].start + len(run[-1].word), "name:email_local_part"))
+        return out
+
+    def _plausible_piece(self, text: str, key: str, pos: int, emails: list[tuple[int, int]]) -> bool:
+        """Short or common pieces count only on an email's own line ("Vo Thanh Tam, thanhtam.vo@")."""
+        if len(key) >= 3 and key not in self.lexicon.common:
+            return True
+        line_start = text.rfind("\n", 0, pos) + 1
+        line_end = text.find("\n", pos)
+        line_end = len(text) if line_end < 0 else line_end
+        return any(line_start <= start < line_end for start, _ in emails)
+
+    def propagation_regexes(self, names: Iterable[str]) -> list[re.Pattern[str]]:
+        """Whole names and their parts: case-insensitive, except parts that are also common
+        words, which must stay capitalised ("Roos" the name, not "roos" the flower)."""
+        anycase: set[str] = set()
+        capitalised: set[str] = set()
+        for name in names:
+            anycase.add(" ".join(name.split()))
+            for token in tokenize(name):
+                key = fold(token.word)
+                if len(key) < 2 or key in self._particles or key in self.lexicon.stop_words \
+                        or key in self.lexicon.curated:
+                    continue
+                (capitalised if key in self.lexicon.common else anycase).add(token.word)
+        return [rx for rx in (self._word_regex(anycase, re.IGNORECASE), self._word_regex(capitalised, 0)) if rx]
+
+    @staticmethod
+    def _word_regex(words: set[str], flags: int) -> re.Pattern[str] | None:
+        if not words:
+            return None
+        body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+        return re.compile(rf"(?<![^\W_])(?:{body})(?=['’]s\b|[^\w'’-]|$)", flags)

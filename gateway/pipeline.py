@@ -1,0 +1,366 @@
+"""The stages one proxied request goes through, in order.
+
+    authenticate -> parse -> allowlist -> inspect -> decide -> transform
+                 -> forward -> restore -> log
+
+Each stage is a method with a narrow input and output; the detection, policy and
+pseudonymisation stages are only seen through the protocols of :mod:`gateway.core`
+(injected as an :class:`gateway.engine.Engine`), so they plug in without touching
+this file or the wire formats.  The pipeline fails closed: if a protection stage
+or the use log fails before anything was forwarded, the answer is 503 and nothing
+leaves the gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import anyio
+import httpx
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from gateway.config import Provider, Rules
+from gateway.core import (
+    Decision,
+    Finding,
+    IdentityRestorer,
+    Inspection,
+    NullInspector,
+    Principal,
+    Restorer,
+    UseRecord,
+)
+from gateway.engine import Engine
+from gateway.streaming import SSEDecoder
+from gateway.upstream import Upstream
+from gateway.wire.base import ParsedRequest, WireFormat, restore_strings
+from gateway.wire.errors import (
+    GATEWAY_UNAVAILABLE,
+    INVALID_API_KEY,
+    MODEL_NOT_ALLOWED,
+    PROVIDER_NOT_ALLOWED,
+    REQUEST_TOO_LARGE,
+    UNSUPPORTED_CONTENT,
+    UPSTREAM_ERROR,
+    USER_SUSPENDED,
+    WireError,
+    invalid,
+)
+
+log = logging.getLogger(__name__)
+
+FAIL_CLOSED = "the gateway could not check this request, so nothing was sent to the provider"
+GENERIC_BLOCK = "this request was blocked by the company's AI policy"
+
+
+class Store(Protocol):
+    """What the pipeline needs from the key store and use log (both synchronous)."""
+
+    def authenticate(self, raw_key: str) -> Principal | None: ...
+
+    def record_use(self, record: UseRecord) -> None: ...
+
+
+class AllowAllPolicy:
+    """The policy of the core gateway: forward everything unchanged."""
+
+    def decide(self, inspection: Inspection, segments: list[Any], provider: str,
+               user_group: str | None) -> Decision:
+        return Decision(blocked=False, warnings=list(inspection.findings))
+
+
+class IdentityTransformer:
+    """The transformer of the core gateway: changes nothing."""
+
+    def transform(self, texts: list[str], findings: list[Finding]) -> tuple[list[str], Restorer]:
+        return list(texts), IdentityRestorer()
+
+
+def core_engine() -> Engine:
+    """The stages without detection: the proxy alone."""
+    return Engine(inspector=NullInspector(), policy=AllowAllPolicy(), transformer=IdentityTransformer())
+
+
+class PolicyBlock(WireError):
+    """The policy refused the request (logged as ``blocked``, not ``refused``)."""
+
+
+@dataclass
+class Protection:
+    """What the protection stages decided for one request."""
+
+    decision: Decision
+    body: dict[str, Any]
+    restorer: Restorer
+    pseudonymised: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Exchange:
+    """One request in flight: what the log and the answer headers need, no content."""
+
+    wire: WireFormat
+    rules: Rules
+    record: UseRecord
+    started: float = field(default_factory=time.perf_counter)
+    pseudonymised: dict[str, int] = field(default_factory=dict)
+
+    def headers(self) -> dict[str, str]:
+        counts = ",".join(f"{k}={v}" for k, v in sorted(self.pseudonymised.items()))
+        return {"x-gateway-request-id": self.record.request_id, "x-gateway-decision": self.record.decision,
+                "x-gateway-pseudonymised": counts}
+
+
+def client_key(request: Request) -> str | None:
+    """The caller's gateway key: ``Authorization: Bearer`` (OpenAI) or ``x-api-key`` (Anthropic)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("x-api-key") or None
+
+
+class Pipeline:
+    """Runs the stages for every proxied request."""
+
+    def __init__(self, engine: Engine, store: Store, upstream: Upstream, rules: Callable[[], Rules]) -> None:
+        self.engine = engine
+        self.store = store
+        self.upstream = upstream
+        self._rules = rules
+
+    async def handle(self, wire: WireFormat, request: Request) -> Response:
+        """The answer to one request on one of the proxied endpoints."""
+        ex = Exchange(wire=wire, rules=self._rules(),
+                      record=UseRecord(request_id="req_" + uuid.uuid4().hex, endpoint=wire.endpoint,
+                                       decision="refused"))
+        try:
+            principal = await self.authenticate(request, ex.record)
+            parsed = self.parse(wire, await read_body(request, ex.rules.limits.max_body_bytes), ex)
+            provider = self.allowlist(parsed, ex)
+            protection = await self.protect(parsed, provider, principal, ex)
+            ex.record.decision = "forwarded"
+            answer = await self.upstream.send(provider, wire, protection.body, request.headers)
+        except WireError as error:
+            return await self.refuse(error, ex)
+        ex.record.upstream_status = answer.status_code
+        if parsed.stream and answer.status_code == 200 \
+                and answer.headers.get("content-type", "").startswith("text/event-stream"):
+            return self.relay_stream(answer, protection.restorer, ex)
+        return await self.relay_answer(answer, protection.restorer, ex)
+
+    # -- stages before forwarding ---------------------------------------------------
+
+    async def authenticate(self, request: Request, record: UseRecord | None = None) -> Principal:
+        """The active user behind the request's gateway key; WireError 401/403 otherwise."""
+        key = client_key(request)
+        if not key:
+            raise WireError(401, INVALID_API_KEY,
+                            "a gateway key is required (Authorization: Bearer or x-api-key)")
+        principal = await self._guarded("authenticate", self.store.authenticate, key)
+        if principal is None:
+            raise WireError(401, INVALID_API_KEY, "the gateway key is invalid or has been revoked")
+        if record is not None:
+            record.user, record.key_id = principal.user, principal.key_id
+        if principal.suspended:
+            raise WireError(403, USER_SUSPENDED, "access to the gateway is suspended for this user")
+        return principal
+
+    def parse(self, wire: WireFormat, raw: bytes, ex: Exchange) -> ParsedRequest:
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:  # also invalid UTF-8
+            raise invalid("the body is not valid JSON") from exc
+        if not isinstance(body, dict):
+            raise invalid("the body must be a JSON object")
+        try:
+            parsed = wire.parse(body)
+        except (TypeError, AttributeError, KeyError) as exc:
+            raise invalid("the body does not have the expected structure") from exc
+        ex.record.model, ex.record.stream = parsed.model[:200], parsed.stream
+        check_limits(parsed, ex.rules)
+        return parsed
+
+    def allowlist(self, parsed: ParsedRequest, ex: Exchange) -> Provider:
+        provider = ex.rules.provider_for_model(parsed.model)
+        if provider is None:
+            raise WireError(403, MODEL_NOT_ALLOWED,
+                            f"the model {parsed.model!r} is not on the gateway's allow-list")
+        ex.record.provider = provider.name
+        if provider.api != ex.wire.provider_api:
+            raise WireError(403, PROVIDER_NOT_ALLOWED,
+                            f"the model {parsed.model!r} is served by provider {provider.name!r}, which "
+                            f"speaks the {provider.api} API: it cannot be used on {ex.wire.endpoint}")
+        if parsed.media and not provider.allow_media:
+            raise WireError(400, UNSUPPORTED_CONTENT,
+                            f"images, files and audio cannot be inspected and are not allowed for provider "
+                            f"{provider.name!r}: {', '.join(parsed.media[:5])}")
+        return provider
+
+    async def protect(self, parsed: ParsedRequest, provider: Provider, principal: Principal,
+                      ex: Exchange) -> Protection:
+        """Inspect, decide and transform, in a worker thread (detection is CPU-bound)."""
+        protection = await self._guarded("protect", self._protect, parsed, provider, principal, ex.record)
+        ex.pseudonymised = protection.pseudonymised
+        decision = protection.decision
+        if decision.blocked:
+            message = getattr(self.engine.policy, "block_message", None)
+            text = await self._guarded("decide", message, decision) if message else GENERIC_BLOCK
+            ex.record.decision = "blocked"
+            raise PolicyBlock(403, decision.reason_code or "blocked", text)
+        return protection
+
+    def _protect(self, parsed: ParsedRequest, provider: Provider, principal: Principal,
+                 record: UseRecord) -> Protection:
+        texts = parsed.texts()
+        inspection = self.engine.inspector.inspect(texts)
+        decision = self.engine.policy.decide(inspection, parsed.segments, provider.name, principal.group)
+        record.counts = decision.counts()
+        record.findings = [f.public() for f in inspection.findings]
+        record.reason_code = decision.reason_code
+        record.language = decision.language
+        if decision.blocked or not decision.pseudonymise:
+            return Protection(decision, parsed.body, IdentityRestorer())
+        new_texts, restorer = self.engine.transformer.transform(texts, decision.pseudonymise)
+        counts: dict[str, int] = {}
+        for finding in decision.pseudonymise:
+            counts[finding.entity_type] = counts.get(finding.entity_type, 0) + 1
+        return Protection(decision, parsed.with_texts(new_texts), restorer, counts)
+
+    # -- answers ----------------------------------------------------------------------
+
+    async def refuse(self, error: WireError, ex: Exchange) -> Response:
+        """A refusal or failure in the caller's wire format; logged like every request."""
+        if isinstance(error, PolicyBlock):
+            ex.record.decision = "blocked"
+        elif error.status >= 500:
+            ex.record.decision = "error"
+        else:
+            ex.record.decision = "refused"
+        if ex.record.reason_code is None or not isinstance(error, PolicyBlock):
+            ex.record.reason_code = error.code
+        try:
+            await self.log(ex)
+        except WireError as failure:
+            error = failure
+        return JSONResponse(ex.wire.error_body(error.status, error.code, error.message), error.status,
+                            headers=ex.headers())
+
+    async def relay_answer(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
+        """A whole (non-stream) answer: restored, logged, then sent."""
+        try:
+            raw = await answer.aread()
+        except httpx.HTTPError:
+            return await self.refuse(WireError(502, UPSTREAM_ERROR, "the provider's answer was cut off"), ex)
+        finally:
+            await answer.aclose()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        status = answer.status_code
+        # The provider's own credentials or failures are the gateway's problem, not the caller's.
+        if not isinstance(data, dict) or status in (401, 403) or status >= 500:
+            error = WireError(502, UPSTREAM_ERROR, f"the provider answered with status {status}")
+            return await self.refuse(error, ex)
+        try:
+            data = await self._restore(data, restorer, answer.is_success, ex)
+            await self.log(ex)
+        except WireError as failure:
+            return JSONResponse(ex.wire.error_body(failure.status, failure.code, failure.message),
+                                failure.status, headers=ex.headers())
+        return JSONResponse(data, status, headers=ex.headers())
+
+    async def _restore(self, data: dict[str, Any], restorer: Restorer, success: bool,
+                       ex: Exchange) -> dict[str, Any]:
+        """Stage 'restore' for a whole answer; a provider error message may quote surrogates too."""
+        if not success:
+            ex.record.decision = "error"
+            restored: dict[str, Any] = await self._guarded("restore", restore_strings, data, restorer)
+            return restored
+        data = await self._guarded("restore", ex.wire.restore_response, data, restorer)
+        usage = ex.wire.usage(data)
+        ex.record.prompt_tokens, ex.record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        return data
+
+    def relay_stream(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
+        """Relay a streamed answer event by event; log once the stream has ended."""
+        headers = {**ex.headers(), "cache-control": "no-cache", "x-accel-buffering": "no"}
+        return StreamingResponse(self._events(answer, restorer, ex), media_type="text/event-stream",
+                                 headers=headers)
+
+    async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
+        relay = ex.wire.stream_relay(restorer)
+        decoder = SSEDecoder()
+        try:
+            async for chunk in answer.aiter_bytes():
+                for event in decoder.feed(chunk):
+                    for out in relay.feed(event):
+                        yield out.encode()
+            for event in decoder.close():
+                for out in relay.feed(event):
+                    yield out.encode()
+            for out in relay.finish():
+                yield out.encode()
+        except (httpx.HTTPError, UnicodeDecodeError) as exc:
+            ex.record.decision = "error"
+            ex.record.reason_code = UPSTREAM_ERROR
+            message = f"the provider's stream failed ({type(exc).__name__})"
+            yield ex.wire.stream_error(UPSTREAM_ERROR, message).encode()
+        finally:
+            ex.record.prompt_tokens = relay.usage.prompt_tokens
+            ex.record.completion_tokens = relay.usage.completion_tokens
+            with anyio.CancelScope(shield=True):
+                await answer.aclose()
+                try:
+                    await self.log(ex)
+                except WireError:
+                    log.error("use log failed after a stream (request %s)", ex.record.request_id)
+
+    # -- log ----------------------------------------------------------------------------
+
+    async def log(self, ex: Exchange) -> None:
+        ex.record.latency_ms = round((time.perf_counter() - ex.started) * 1000, 1)
+        await self._guarded("log", self.store.record_use, ex.record)
+
+    async def _guarded(self, stage: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a stage in a worker thread; any failure becomes a 503 (fail closed).
+
+        Only the exception's type is logged: its message could quote request text.
+        """
+        try:
+            return await anyio.to_thread.run_sync(fn, *args)
+        except Exception as exc:
+            log.error("stage %s failed: %s", stage, type(exc).__name__)
+            raise WireError(503, GATEWAY_UNAVAILABLE, FAIL_CLOSED) from exc
+
+
+def check_limits(parsed: ParsedRequest, rules: Rules) -> None:
+    """Refuse requests larger than the rules allow (size of the work, not of the body)."""
+    messages = {s.message_index for s in parsed.segments}
+    if len(messages) > rules.limits.max_messages:
+        raise WireError(413, REQUEST_TOO_LARGE, f"more than {rules.limits.max_messages} messages")
+    if sum(len(s.text) for s in parsed.segments) > rules.limits.max_text_chars:
+        raise WireError(413, REQUEST_TOO_LARGE, f"more than {rules.limits.max_text_chars} characters of text")
+    for segment in parsed.segments:
+        try:
+            segment.text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise invalid("the body contains invalid Unicode (a lone surrogate)") from exc
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it exceeds the limit."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WireError(413, REQUEST_TOO_LARGE, f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

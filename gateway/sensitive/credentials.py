@@ -1,0 +1,150 @@
+"""Credentials and secrets: detect-secrets' plugins plus a few patterns kept as data.
+
+detect-secrets (Yelp, Apache-2.0) knows the shapes of many providers' keys; on top of
+it rules/sensitive/credentials.yaml adds LLM-provider keys, connection strings with a
+password, password keywords in Dutch, French and German, and password columns in CSV
+exports.  Generic high-entropy detection is deliberately left out: commit SHAs, hashes
+and UUIDs in benign tech questions look exactly like it.  A value only counts when it
+looks like a secret (see :func:`_looks_secret`), so "password: required" or
+"api_key = YOUR_API_KEY" pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.discord import DiscordBotTokenDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import KeywordDetector
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.openai import OpenAIDetector
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
+
+from gateway.core import Finding
+
+CREDENTIAL = "CREDENTIAL"
+
+# Plugins with a provider-specific shape (low false-positive rate on prose).
+_PLUGINS: tuple[type[BasePlugin], ...] = (
+    AWSKeyDetector, AzureStorageKeyDetector, BasicAuthDetector, DiscordBotTokenDetector,
+    GitHubTokenDetector, GitLabTokenDetector, JwtTokenDetector, KeywordDetector, MailchimpDetector,
+    NpmDetector, OpenAIDetector, PrivateKeyDetector, PypiTokenDetector, SendGridDetector,
+    SlackDetector, SquareOAuthDetector, StripeDetector, TelegramBotTokenDetector, TwilioKeyDetector,
+)
+# detect-secrets picks its keyword grammar by file type; a .py name gives quoted assignments.
+_FILENAME = "prompt.py"
+_CSV_DELIMITERS = (",", ";", "\t", "|")
+_MIN_SECRET_LEN = 6
+# The plugins are slow on long prose lines; they only run where a key-like token,
+# a URL with credentials, a PEM header or an assignment occurs.
+_CANDIDATE = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|://[^\s/]*@|-----BEGIN|[=:]\s*[\"']")
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    rule_id: str
+
+
+class CredentialRules:
+    """Finds credentials in a text; thread-safe (plugins and regexes are stateless)."""
+
+    def __init__(self, path: Path) -> None:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self._patterns = {name: re.compile(src) for name, src in data["patterns"].items()}
+        keywords = "|".join(re.escape(k) for k in data["keywords"])
+        self._keyword = re.compile(
+            rf"(?i)(?<![\w])(?:{keywords})[\w-]*[\"']?\s*(?:[:=]|=>|:=|\bis\b|\best\b|\bist\b|\bis:)\s*"
+            r"[\"']?(?P<secret>[^\s\"',;]+)")
+        self._header = re.compile(rf"(?i)^(?:{keywords})$")
+        self._placeholders = [re.compile(p) for p in data["placeholders"]]
+        self._plugins = [plugin() for plugin in _PLUGINS]
+
+    def find(self, text: str, segment: int, language: str) -> list[Finding]:
+        """CREDENTIAL findings in one text."""
+        hits = {(h.start, h.end): h for h in self._hits(text)}
+        return [
+            Finding(segment=segment, start=h.start, end=h.end, entity_type=CREDENTIAL, score=0.9,
+                    rule_id=h.rule_id, value=text[h.start:h.end], language=language)
+            for h in hits.values()
+        ]
+
+    def _hits(self, text: str) -> Iterator[_Hit]:
+        offset = 0
+        lines = text.split("\n")
+        for number, line in enumerate(lines, start=1):
+            yield from self._line_hits(line, offset, number)
+            offset += len(line) + 1
+        yield from self._csv_hits(lines)
+
+    def _line_hits(self, line: str, offset: int, number: int) -> Iterator[_Hit]:
+        for name, pattern in self._patterns.items():
+            for match in pattern.finditer(line):
+                yield from self._accept(line, offset, match.span("secret"), f"credential.{name}")
+        for match in self._keyword.finditer(line):
+            yield from self._accept(line, offset, match.span("secret"), "credential.keyword")
+        if not _CANDIDATE.search(line):
+            return
+        for plugin in self._plugins:
+            for secret in plugin.analyze_line(filename=_FILENAME, line=line, line_number=number):
+                value = secret.secret_value or ""
+                start = line.find(value) if value else -1
+                if start >= 0:
+                    rule = f"credential.{type(plugin).__name__}"
+                    yield from self._accept(line, offset, (start, start + len(value)), rule)
+
+    def _csv_hits(self, lines: list[str]) -> Iterator[_Hit]:
+        """Values in the password column of a CSV export (header row names the column)."""
+        offset = 0
+        column: tuple[str, int] | None = None
+        for line in lines:
+            if column is None:
+                column = self._password_column(line)
+            else:
+                delimiter, index = column
+                cells = line.split(delimiter)
+                if len(cells) > index:
+                    start = offset + sum(len(c) + 1 for c in cells[:index])
+                    yield from self._accept(line, offset, (start - offset, start - offset + len(cells[index])),
+                                            "credential.csv_password")
+            offset += len(line) + 1
+
+    def _password_column(self, line: str) -> tuple[str, int] | None:
+        for delimiter in _CSV_DELIMITERS:
+            cells = [c.strip().strip("\"'") for c in line.split(delimiter)]
+            if len(cells) > 1:
+                for index, cell in enumerate(cells):
+                    if self._header.match(cell):
+                        return delimiter, index
+        return None
+
+    def _accept(self, line: str, offset: int, span: tuple[int, int], rule_id: str) -> Iterator[_Hit]:
+        value = line[span[0]:span[1]].strip()
+        if _looks_secret(value) and not any(p.search(value) for p in self._placeholders):
+            yield _Hit(offset + span[0], offset + span[1], rule_id)
+
+
+def _looks_secret(value: str) -> bool:
+    """A plausible secret: long enough and not a plain lowercase word."""
+    if len(value) < _MIN_SECRET_LEN:
+        return False
+    return any(c.isdigit() for c in value) or not value.isalpha() or value != value.lower()

@@ -1,0 +1,264 @@
+"""The gateway's database: users, keys and the use log (SQLite or PostgreSQL).
+
+The API is synchronous and thread-safe: the app calls it from worker threads, and
+every method opens its own short transaction.  Appends to the use log are serialised
+by locking the chain-head row (PostgreSQL: ``SELECT ... FOR UPDATE``; SQLite:
+``BEGIN IMMEDIATE``), so several gateway processes sharing one database keep one
+linear chain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway import auth
+from gateway.core import Finding, Principal, UseRecord
+from gateway.store import chain
+from gateway.store.migrate import upgrade
+from gateway.store.models import ApiKey, ChainHead, UseLog, User
+
+DATABASE_ENV = "GATEWAY_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///./gateway.db"
+CHAIN_HEAD_ID = 1
+PURGE_DECISION = "purge"
+# Only these keys of a finding reach the log: what Finding.public() produces (never a value).
+FINDING_KEYS = frozenset(Finding(0, 0, 0, "", 0.0, "", "").public()) | {"message_index", "action"}
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A key as IT sees it in a listing: never the key or its hash."""
+
+    key_id: str
+    user: str
+    group: str | None
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+    user_suspended: bool
+
+
+def normalise_url(url: str) -> str:
+    """Map plain ``postgresql://`` (and ``postgres://``) URLs to the psycopg 3 driver."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """SQLite with real transactions: pysqlite's own BEGIN handling is switched off so
+    that a writer can take the database lock up front with ``BEGIN IMMEDIATE``."""
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Store:
+    """Users, keys and the use log behind one SQLAlchemy engine."""
+
+    def __init__(self, database_url: str) -> None:
+        url = normalise_url(database_url)
+        self.dialect = make_url(url).get_backend_name()
+        if self.dialect == "sqlite":
+            self._engine = _sqlite_engine(url)
+        else:
+            self._engine = create_engine(url, pool_pre_ping=True)
+        self._session = sessionmaker(self._engine, expire_on_commit=False)
+        self._writer = sessionmaker(self._engine.execution_options(sqlite_immediate=True),
+                                    expire_on_commit=False)
+
+    @classmethod
+    def from_env(cls) -> Store:
+        return cls(os.environ.get(DATABASE_ENV, DEFAULT_DATABASE_URL))
+
+    def upgrade(self) -> None:
+        """Apply the Alembic migrations (safe when several processes start at once)."""
+        with self._engine.execution_options(sqlite_immediate=True).begin() as conn:
+            upgrade(conn)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- users and keys ---------------------------------------------------------------
+
+    def create_key(self, user: str, group: str | None = None) -> tuple[str, str]:
+        """Create a key for ``user`` (created on first key); returns (key_id, raw key).
+
+        The raw key is returned once and never stored.  A given ``group`` replaces the
+        user's group.
+        """
+        raw = auth.new_key()
+        with self._writer.begin() as session:
+            owner = self._user(session, user) or User(name=user, created_at=_now())
+            if group is not None:
+                owner.group = group
+            session.add(owner)
+            key = ApiKey(id=auth.new_key_id(), user=owner, key_hash=auth.hash_key(raw),
+                         prefix=auth.display_prefix(raw), created_at=_now())
+            session.add(key)
+        return key.id, raw
+
+    def list_keys(self) -> list[KeyInfo]:
+        query = select(ApiKey, User).join(User).order_by(User.name, ApiKey.created_at)
+        with self._session() as session:
+            return [KeyInfo(key.id, user.name, user.group, key.prefix, key.created_at,
+                            key.revoked_at, user.suspended)
+                    for key, user in session.execute(query)]
+
+    def revoke_key(self, key_id: str) -> bool:
+        """Revoke a key at once; False when there is no such active key."""
+        with self._writer.begin() as session:
+            key = session.get(ApiKey, key_id)
+            if key is None or key.revoked_at is not None:
+                return False
+            key.revoked_at = _now()
+        return True
+
+    def authenticate(self, raw_key: str) -> Principal | None:
+        """The principal behind a key, or None for an unknown or revoked key.
+
+        A suspended user still authenticates (``suspended=True``) so that the caller can
+        answer "suspended" rather than "bad key".
+        """
+        digest = auth.hash_key(raw_key)
+        query = select(ApiKey, User).join(User).where(ApiKey.key_hash == digest)
+        with self._session() as session:
+            found = session.execute(query).first()
+        if found is None:
+            return None
+        key, user = found
+        # The index lookup already matched; the constant-time compare keeps the final
+        # check free of timing differences whatever the database does.
+        if not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
+            return None
+        return Principal(user=user.name, key_id=key.id, group=user.group, suspended=user.suspended)
+
+    def suspend_user(self, name: str) -> bool:
+        return self._set_suspended(name, True)
+
+    def reinstate_user(self, name: str) -> bool:
+        return self._set_suspended(name, False)
+
+    def _set_suspended(self, name: str, suspended: bool) -> bool:
+        with self._writer.begin() as session:
+            user = self._user(session, name)
+            if user is None:
+                return False
+            user.suspended = suspended
+        return True
+
+    @staticmethod
+    def _user(session: Session, name: str) -> User | None:
+        return session.scalars(select(User).where(User.name == name)).first()
+
+    # -- the use log -----------------------------------------------------------------
+
+    def record_use(self, record: UseRecord) -> None:
+        """Append one record to the chained use log."""
+        with self._writer.begin() as session:
+            self._append(session, self._lock_head(session), record)
+
+    def _lock_head(self, session: Session) -> ChainHead:
+        query = select(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID).with_for_update()
+        return session.scalars(query).one()
+
+    @staticmethod
+    def _append(session: Session, head: ChainHead, record: UseRecord) -> UseLog:
+        row = UseLog(id=head.last_id + 1, time=_now(), prev_hash=head.last_hash, **_loggable(record))
+        row.hash = chain.record_hash(row)
+        session.add(row)
+        head.last_id, head.last_hash = row.id, row.hash
+        return row
+
+    def verify_chain(self) -> tuple[bool, int | None, str]:
+        """Check the whole chain: (ok, id of the first bad record or None, message)."""
+        options = {"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {}
+        with self._engine.connect().execution_options(**options) as conn, Session(conn) as session:
+            head = session.get_one(ChainHead, CHAIN_HEAD_ID)
+            purge = session.scalars(select(UseLog).where(UseLog.decision == PURGE_DECISION)
+                                    .order_by(UseLog.id.desc()).limit(1)).first()
+            through = purge.counts.get("purged_through_id") if purge else None
+            rows = session.scalars(select(UseLog).order_by(UseLog.id).execution_options(yield_per=1000))
+            return chain.verify(head, rows, through).as_tuple()
+
+    def purge(self, older_than: timedelta) -> int:
+        """Delete records older than ``older_than`` and record the purge in the chain.
+
+        The hash of the last deleted record becomes the chain's anchor, so the records
+        that remain still verify.  Returns the number of records deleted.
+        """
+        with self._writer.begin() as session:
+            head = self._lock_head(session)
+            cutoff = _now() - older_than
+            through = session.scalar(select(func.max(UseLog.id)).where(UseLog.time < cutoff))
+            deleted = 0
+            if through is not None and through > head.anchor_id:
+                anchor = session.get_one(UseLog, through)
+                head.anchor_id, head.anchor_hash = anchor.id, anchor.hash
+                deleted = session.connection().execute(delete(UseLog).where(UseLog.id <= through)).rowcount
+            self._append(session, head, UseRecord(
+                request_id="purge-" + cutoff.strftime("%Y%m%dT%H%M%S"), endpoint="gateway log purge",
+                decision=PURGE_DECISION, reason_code="retention",
+                counts={"purged_records": deleted, "purged_through_id": head.anchor_id}))
+        return deleted
+
+    def usage_for(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A user's own records, newest first (for ``GET /v1/me/usage``)."""
+        query = select(UseLog).where(UseLog.user == user).order_by(UseLog.id.desc()).limit(limit)
+        with self._session() as session:
+            return [as_dict(row) for row in session.scalars(query)]
+
+    def export(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+        """Every record since ``since`` in chain order, hashes included (for audits)."""
+        query = select(UseLog).order_by(UseLog.id).execution_options(yield_per=1000)
+        if since is not None:  # in UTC: SQLite compares the stored times as text
+            query = query.where(UseLog.time >= since.astimezone(UTC))
+        with self._session() as session:
+            for row in session.scalars(query):
+                yield as_dict(row)
+
+
+def _loggable(record: UseRecord) -> dict[str, Any]:
+    """The record's fields in exactly the form the database gives back, so that the hash
+    computed now matches the one recomputed from the stored row; findings are cut down
+    to their public keys."""
+    fields = dataclasses.asdict(record)
+    findings = [{k: v for k, v in f.items() if k in FINDING_KEYS} for f in record.findings]
+    fields["findings"] = json.loads(json.dumps(findings))
+    fields["counts"] = json.loads(json.dumps(record.counts))
+    if record.latency_ms is not None:
+        fields["latency_ms"] = float(record.latency_ms)
+    return fields
+
+
+def as_dict(row: UseLog) -> dict[str, Any]:
+    out = {name: getattr(row, name) for name in (*chain.HASHED_FIELDS, "hash")}
+    out["time"] = chain.utc_iso(row.time)
+    return out

@@ -1,0 +1,128 @@
+"""Server-sent events: incremental decoding of the provider's stream and re-encoding.
+
+The wire formats relay a stream event by event (never the whole answer at once), so
+the decoder is incremental: it takes whatever bytes the provider sent so far and
+returns the events that are complete.  Text is decoded with an incremental UTF-8
+decoder because a network chunk may end in the middle of a multi-byte character.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.core import Restorer, StreamRestorer
+
+
+@dataclass
+class SSEEvent:
+    """One event: an optional ``event:`` name and its ``data:`` payload."""
+
+    data: str
+    event: str | None = None
+
+    def json(self) -> Any:
+        """The data as JSON, or None when it is not JSON (e.g. OpenAI's ``[DONE]``)."""
+        try:
+            return json.loads(self.data)
+        except ValueError:
+            return None
+
+    def encode(self) -> bytes:
+        head = f"event: {self.event}\n" if self.event else ""
+        lines = "".join(f"data: {line}\n" for line in self.data.split("\n"))
+        return (head + lines + "\n").encode("utf-8")
+
+
+def json_event(obj: Any, event: str | None = None) -> SSEEvent:
+    """An event whose data is ``obj`` as compact JSON (non-ASCII kept as is)."""
+    return SSEEvent(data=json.dumps(obj, ensure_ascii=False, separators=(",", ":")), event=event)
+
+
+class SSEDecoder:
+    """Turns a byte stream into SSE events (WHATWG event-stream parsing rules)."""
+
+    def __init__(self) -> None:
+        self._text = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self._buffer = ""
+        self._event: str | None = None
+        self._data: list[str] = []
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        self._buffer += self._text.decode(chunk)
+        events: list[SSEEvent] = []
+        while True:
+            cut = _line_end(self._buffer)
+            if cut is None:
+                return events
+            line, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1]:]
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+
+    def close(self) -> list[SSEEvent]:
+        """Events left when the stream ends without a final blank line."""
+        rest = self._buffer + self._text.decode(b"", final=True)
+        self._buffer = ""
+        events = [e for e in (self._line(rest) if rest else None, self._line("")) if e is not None]
+        return events
+
+    def _line(self, line: str) -> SSEEvent | None:
+        if line == "":
+            if not self._data:
+                self._event = None
+                return None
+            event = SSEEvent(data="\n".join(self._data), event=self._event)
+            self._event, self._data = None, []
+            return event
+        if line.startswith(":"):
+            return None
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            self._event = value
+        elif name == "data":
+            self._data.append(value)
+        return None
+
+
+def _line_end(buffer: str) -> tuple[int, int] | None:
+    """(end of line, start of next line) for the first complete line, if any."""
+    for i, ch in enumerate(buffer):
+        if ch == "\n":
+            return i, i + 1
+        if ch == "\r":
+            if i + 1 == len(buffer):
+                return None  # may be the first half of \r\n
+            return i, i + (2 if buffer[i + 1] == "\n" else 1)
+    return None
+
+
+class KeyedRestorers:
+    """One stream restorer per content stream (choice, content block, output item...).
+
+    A surrogate can only be split across deltas of the same stream, so each stream gets
+    its own restorer; ``flush`` releases what a restorer held back when its stream ends.
+    """
+
+    def __init__(self, restorer: Restorer) -> None:
+        self._restorer = restorer
+        self._open: dict[Any, StreamRestorer] = {}
+
+    def feed(self, key: Any, text: str) -> str:
+        stream = self._open.get(key)
+        if stream is None:
+            stream = self._open[key] = self._restorer.stream()
+        return stream.feed(text)
+
+    def flush(self, key: Any) -> str:
+        stream = self._open.pop(key, None)
+        return stream.flush() if stream is not None else ""
+
+    def flush_where(self, match: Callable[[Any], bool]) -> dict[Any, str]:
+        """Flush every open stream whose key matches; returns the non-empty tails."""
+        tails = {key: self.flush(key) for key in [k for k in self._open if match(k)]}
+        return {key: tail for key, tail in tails.items() if tail}

@@ -1,0 +1,80 @@
+"""Stage 'forward': sends a checked request to the provider the rules name.
+
+The URL is built only from ``Provider.base_url`` and the wire format's path: no
+client header or body field can choose where traffic goes, and redirects are never
+followed (a 3xx is an error).  The caller's credentials are never forwarded; the
+provider key comes from the environment variable the rules name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from gateway.config import Provider
+from gateway.wire.base import WireFormat
+from gateway.wire.errors import UPSTREAM_ERROR, UPSTREAM_TIMEOUT, WireError
+
+ANTHROPIC_VERSION = "2023-06-01"
+# Client headers that select API behaviour, not identity or destination.
+PASSED_HEADERS = {"anthropic": ("anthropic-version", "anthropic-beta"), "openai": ()}
+CONNECT_TIMEOUT_S = 10.0
+
+
+def provider_headers(provider: Provider, client_headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers sent upstream: content type, the provider key, allow-listed API headers."""
+    headers = {"content-type": "application/json", "accept-encoding": "identity"}
+    for name in PASSED_HEADERS[provider.api]:
+        if name in client_headers:
+            headers[name] = client_headers[name]
+    if provider.api == "anthropic":
+        headers["x-api-key"] = provider.api_key()
+        headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
+    else:
+        headers["authorization"] = f"Bearer {provider.api_key()}"
+    return headers
+
+
+class Upstream:
+    """One HTTP client for the whole app (connection pooling across requests)."""
+
+    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
+        self._client = client or httpx.AsyncClient(
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            trust_env=False,  # a proxy variable must not reroute provider traffic
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def send(self, provider: Provider, wire: WireFormat, body: dict[str, Any],
+                   client_headers: Mapping[str, str]) -> httpx.Response:
+        """Open the provider's answer as a stream; the caller must close it.
+
+        Raises WireError 504 on a timeout and 502 when the provider cannot be reached
+        or answers with a redirect.
+        """
+        request = self._client.build_request(
+            "POST",
+            provider.base_url.rstrip("/") + wire.upstream_path,
+            content=json.dumps(body).encode("ascii"),
+            headers=provider_headers(provider, client_headers),
+            timeout=httpx.Timeout(provider.timeout_s, connect=min(CONNECT_TIMEOUT_S, provider.timeout_s)),
+        )
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise WireError(504, UPSTREAM_TIMEOUT,
+                            f"provider {provider.name} did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise WireError(502, UPSTREAM_ERROR,
+                            f"provider {provider.name} could not be reached ({type(exc).__name__})") from exc
+        if response.is_redirect:
+            await response.aclose()
+            raise WireError(502, UPSTREAM_ERROR,
+                            f"provider {provider.name} answered with a redirect, which is not followed")
+        return response

@@ -1,0 +1,244 @@
+"""OpenAI Chat Completions (``POST /v1/chat/completions``), stream and non-stream.
+
+Texts extracted: every message's content (string or text/refusal parts), names,
+assistant tool-call arguments (the JSON string as sent), tool results, and every
+string of the other known parameters (tools and their schemas, response_format,
+stop, prediction...).  ``user``, ``metadata``, ``safety_identifier`` and
+``prompt_cache_key`` are identifiers for the provider's own bookkeeping: they are
+dropped rather than forwarded, so no free text leaves unscanned through them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.core import Restorer
+from gateway.streaming import KeyedRestorers, SSEEvent, json_event
+from gateway.wire.base import (
+    NO_MESSAGE,
+    PARAMETER_ROLE,
+    Collector,
+    ParsedRequest,
+    Path,
+    StreamRelay,
+    Usage,
+    WireFormat,
+    check_fields,
+    drop_fields,
+    expect_dict,
+    expect_list,
+    format_path,
+    int_or_none,
+    require_model,
+    require_stream_flag,
+    restore_json_text,
+)
+from gateway.wire.errors import invalid, openai_error, unsupported
+
+DROPPED = frozenset({"user", "metadata", "safety_identifier", "prompt_cache_key"})
+PARAMETERS = frozenset({
+    "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+    "max_completion_tokens", "max_tokens", "modalities", "moderation", "n", "parallel_tool_calls",
+    "prediction", "presence_penalty", "prompt_cache_options", "prompt_cache_retention",
+    "reasoning_effort", "response_format", "seed", "service_tier", "stop", "store", "stream_options",
+    "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "verbosity", "web_search_options",
+})
+TOP_LEVEL = PARAMETERS | DROPPED | {"model", "messages", "stream"}
+
+MESSAGE_FIELDS = {
+    "system": frozenset({"role", "content", "name"}),
+    "developer": frozenset({"role", "content", "name"}),
+    "user": frozenset({"role", "content", "name"}),
+    "assistant": frozenset({"role", "content", "name", "refusal", "tool_calls", "function_call", "audio"}),
+    "tool": frozenset({"role", "content", "tool_call_id"}),
+    "function": frozenset({"role", "content", "name"}),
+}
+TEXT_PARTS = {"text": frozenset({"type", "text"}), "refusal": frozenset({"type", "refusal"})}
+MEDIA_PARTS = frozenset({"image_url", "input_audio", "file"})
+TOOL_CALL_FIELDS = {"function": frozenset({"id", "type", "function"}),
+                    "custom": frozenset({"id", "type", "custom"})}
+
+
+class OpenAIErrors:
+    """Error rendering shared by the OpenAI formats."""
+
+    def error_body(self, status: int, code: str, message: str) -> dict[str, Any]:
+        return openai_error(status, code, message)
+
+    def stream_error(self, code: str, message: str) -> SSEEvent:
+        # The SDK raises APIError for a data line carrying an "error" object.
+        return json_event(openai_error(502, code, message))
+
+
+class ChatWalker:
+    """Extracts the segments of the ``messages`` array."""
+
+    def __init__(self, collector: Collector) -> None:
+        self.out = collector
+
+    def messages(self, value: Any) -> None:
+        for i, message in enumerate(expect_list(value, ("messages",))):
+            self.message(expect_dict(message, ("messages", i)), i)
+
+    def message(self, message: dict[str, Any], index: int) -> None:
+        path: Path = ("messages", index)
+        role = message.get("role")
+        if role not in MESSAGE_FIELDS:
+            raise invalid(f"{format_path(path)}.role must be one of {', '.join(MESSAGE_FIELDS)}")
+        check_fields(message, MESSAGE_FIELDS[role], path)
+        self.out.fields(message, path, index, role, special={
+            "content": lambda v, p: self.content(v, p, index, role),
+            "tool_calls": lambda v, p: self.tool_calls(v, p, index, role),
+        })
+
+    def content(self, value: Any, path: Path, index: int, role: str) -> None:
+        if value is None or isinstance(value, str):
+            if value:
+                self.out.text(value, path, index, role)
+            return
+        for i, part in enumerate(expect_list(value, path)):
+            self.part(expect_dict(part, (*path, i)), (*path, i), index, role)
+
+    def part(self, part: dict[str, Any], path: Path, index: int, role: str) -> None:
+        kind = part.get("type")
+        if kind in MEDIA_PARTS:
+            self.out.media_part(str(kind), path)
+            return
+        if kind not in TEXT_PARTS:
+            raise unsupported(f"{format_path(path)}: content part type {kind!r} is not supported")
+        check_fields(part, TEXT_PARTS[kind], path)
+        self.out.fields(part, path, index, role)
+
+    def tool_calls(self, value: Any, path: Path, index: int, role: str) -> None:
+        for i, call in enumerate(expect_list(value, path)):
+            where = (*path, i)
+            call = expect_dict(call, where)
+            fields = TOOL_CALL_FIELDS.get(call.get("type", "function"))
+            if fields is None:
+                kind = call.get("type")
+                raise unsupported(f"{format_path(where)}: tool call type {kind!r} is not supported")
+            check_fields(call, fields, where)
+            self.out.fields(call, where, index, role)
+
+
+class OpenAIChat(OpenAIErrors, WireFormat):
+    name = "openai_chat"
+    endpoint = "/v1/chat/completions"
+    provider_api = "openai"
+    upstream_path = "/chat/completions"
+
+    def parse(self, body: dict[str, Any]) -> ParsedRequest:
+        check_fields(body, TOP_LEVEL, ())
+        model, stream = require_model(body), require_stream_flag(body)
+        if "messages" not in body:
+            raise invalid("messages is required")
+        body = drop_fields(body, DROPPED)
+        collector = Collector()
+        ChatWalker(collector).messages(body["messages"])
+        for name in sorted(PARAMETERS & body.keys()):
+            collector.scan(body[name], (name,), NO_MESSAGE, PARAMETER_ROLE)
+        return ParsedRequest(body=body, model=model, stream=stream, segments=collector.segments,
+                             media=collector.media)
+
+    def restore_response(self, body: dict[str, Any], restorer: Restorer) -> dict[str, Any]:
+        for choice in body.get("choices") or []:
+            message = choice.get("message") if isinstance(choice, dict) else None
+            if isinstance(message, dict):
+                restore_message(message, restorer)
+        return body
+
+    def usage(self, body: dict[str, Any]) -> Usage:
+        return openai_usage(body.get("usage"))
+
+    def stream_relay(self, restorer: Restorer) -> StreamRelay:
+        return ChatStreamRelay(restorer)
+
+
+def openai_usage(usage: Any) -> Usage:
+    if not isinstance(usage, dict):
+        return Usage()
+    return Usage(int_or_none(usage.get("prompt_tokens")), int_or_none(usage.get("completion_tokens")))
+
+
+def restore_message(message: dict[str, Any], restorer: Restorer) -> None:
+    """Restore an assistant message in place: content, refusal, tool and function calls."""
+    for key in ("content", "refusal"):
+        if isinstance(message.get(key), str):
+            message[key] = restorer.restore(message[key])
+    calls = [c for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+    functions = [c.get("function") for c in calls] + [message.get("function_call")]
+    for function in functions:
+        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+            function["arguments"] = restore_json_text(function["arguments"], restorer)
+    for call in calls:
+        custom = call.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("input"), str):
+            custom["input"] = restorer.restore(custom["input"])
+    audio = message.get("audio")
+    if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
+        audio["transcript"] = restorer.restore(audio["transcript"])
+
+
+class ChatStreamRelay(StreamRelay):
+    """Restores ``chat.completion.chunk`` deltas; streams are keyed (choice, field[, tool])."""
+
+    def __init__(self, restorer: Restorer) -> None:
+        super().__init__()
+        self._streams = KeyedRestorers(restorer)
+        self._template: dict[str, Any] | None = None
+
+    def feed(self, event: SSEEvent) -> list[SSEEvent]:
+        if event.data.strip() == "[DONE]":
+            return [*self.finish(), event]
+        chunk = event.json()
+        if not isinstance(chunk, dict) or "error" in chunk:
+            return [event]
+        if isinstance(chunk.get("usage"), dict):
+            self.usage = openai_usage(chunk["usage"])
+        for choice in chunk.get("choices") or []:
+            if isinstance(choice, dict):
+                self._choice(choice)
+        self._template = chunk
+        return [json_event(chunk, event.event)]
+
+    def finish(self) -> list[SSEEvent]:
+        tails = self._streams.flush_where(lambda key: True)
+        if not tails or self._template is None:
+            return []
+        deltas: dict[int, dict[str, Any]] = {}
+        for key, tail in tails.items():
+            _add_tail(deltas.setdefault(key[0], {}), key, tail)
+        choices = [{"index": i, "delta": delta, "logprobs": None, "finish_reason": None}
+                   for i, delta in deltas.items()]
+        return [json_event({**self._template, "choices": choices, "usage": None})]
+
+    def _choice(self, choice: dict[str, Any]) -> None:
+        index = choice.get("index", 0)
+        delta = choice.get("delta")
+        if not isinstance(delta, dict):
+            delta = choice["delta"] = {}
+        for name in ("content", "refusal"):
+            if isinstance(delta.get(name), str):
+                delta[name] = self._streams.feed((index, name), delta[name])
+        for call in delta.get("tool_calls") or []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                key = (index, "tool", call.get("index", 0))
+                function["arguments"] = self._streams.feed(key, function["arguments"])
+        if choice.get("finish_reason") is not None:
+            for key, tail in self._streams.flush_where(lambda k: k[0] == index).items():
+                _add_tail(delta, key, tail)
+
+
+def _add_tail(delta: dict[str, Any], key: tuple[Any, ...], tail: str) -> None:
+    """Append held-back text to a delta (content, refusal or one tool call's arguments)."""
+    if key[1] != "tool":
+        delta[key[1]] = (delta.get(key[1]) or "") + tail
+        return
+    calls = delta.setdefault("tool_calls", [])
+    for call in calls:
+        if call.get("index", 0) == key[2]:
+            function = call.setdefault("function", {})
+            function["arguments"] = (function.get("arguments") or "") + tail
+            return
+    calls.append({"index": key[2], "function": {"arguments": tail}})

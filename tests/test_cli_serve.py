@@ -1,0 +1,72 @@
+"""`gateway serve` from the command line, as the eval harness starts it (two workers here)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from store_helpers import sqlite_url
+
+from gateway.config import DEFAULT_RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 240  # the workers load the detection models
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gateway.cli", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=True)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "GATEWAY_DATABASE_URL": sqlite_url(tmp_path),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+
+
+@pytest.fixture
+def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--config", str(DEFAULT_RULES),
+                                "--port", str(port), "--workers", "2"],
+                               env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert process.poll() is None, (tmp_path / "serve.log").read_text()
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_serve_uses_keys_created_on_the_command_line(server: str, env: dict[str, str], tmp_path: Path) -> None:
+    created = _cli("keys", "create", "--user", "eval", env=env, cwd=tmp_path)
+    key_id, raw = created.stdout.split()[2], created.stdout.strip().splitlines()[-1]
+    answers = [httpx.get(f"{server}/v1/models", headers={"Authorization": f"Bearer {raw}"}) for _ in range(4)]
+    assert {a.status_code for a in answers} == {200}
+    assert "gpt-4o" in {m["id"] for m in answers[0].json()["data"]}
+    _cli("keys", "revoke", key_id, env=env, cwd=tmp_path)
+    refused = httpx.get(f"{server}/v1/models", headers={"Authorization": f"Bearer {raw}"})
+    assert refused.status_code == 401
