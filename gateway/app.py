@@ -15,19 +15,34 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.config import Rules
 from gateway.engine import Engine
 from gateway.pipeline import Pipeline, Store, core_engine
+from gateway.scan import ENDPOINT as SCAN_ENDPOINT
 from gateway.upstream import Upstream
 from gateway.wire import WIRE_FORMATS, WireFormat
-from gateway.wire.errors import UNKNOWN_ENDPOINT, WireError, anthropic_error, openai_error
+from gateway.wire.errors import (
+    REQUEST_TOO_LARGE,
+    UNKNOWN_ENDPOINT,
+    WireError,
+    anthropic_error,
+    openai_error,
+)
 
 GLOB_CHARS = frozenset("*?[")
+# The HTTP server refuses header blocks over 16 KiB only when they arrive in pieces;
+# this makes the limit hold however the bytes arrive.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def create_app(rules: Rules, store: Store, engine: Engine | None = None) -> FastAPI:
-    """The gateway app; ``engine`` defaults to the proxy without detection."""
+    """The gateway app; ``engine`` defaults to the proxy without detection.
+
+    ``app.state.engine`` is the engine the pipeline runs (also for ``POST /v1/scan``).
+    """
     upstream = Upstream()
 
     @asynccontextmanager
@@ -37,8 +52,11 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None) -> Fast
 
     app = FastAPI(title="AI privacy gateway", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_middleware(HeaderLimit)
     app.state.rules = rules
-    pipeline = Pipeline(engine or core_engine(), store, upstream, lambda: app.state.rules)
+    app.state.engine = engine or core_engine()
+    pipeline = Pipeline(app.state.engine, store, upstream, lambda: app.state.rules)
     for path, wire in WIRE_FORMATS.items():
         app.add_api_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
 
@@ -49,6 +67,13 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None) -> Fast
     @app.get("/v1/models", include_in_schema=False)
     async def models(request: Request) -> Response:
         return await list_models(request, pipeline, app.state.rules)
+
+    @app.post(SCAN_ENDPOINT, include_in_schema=False)
+    async def scan(request: Request) -> Response:
+        try:
+            return JSONResponse(await pipeline.scan(request))
+        except WireError as error:
+            return error_response(request, error.status, error.code, error.message)
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
                    include_in_schema=False)
@@ -70,6 +95,33 @@ def _endpoint(pipeline: Pipeline, wire: WireFormat) -> Any:
 
     endpoint.__name__ = wire.name
     return endpoint
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Errors the router raises itself, in the wire format like every other refusal.
+
+    The catch-all route answers unknown paths; the router only gets here for request
+    targets that are not paths at all, such as a proxy-style absolute URL
+    (``POST http://api.openai.com/v1/chat/completions``): those are never routed.
+    """
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 400
+    return error_response(request, status, UNKNOWN_ENDPOINT,
+                          "the request target must be a path on this gateway")
+
+
+class HeaderLimit:
+    """ASGI middleware: 431 for requests whose headers exceed :data:`MAX_HEADER_BYTES`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADER_BYTES:
+            response = error_response(Request(scope), 431, REQUEST_TOO_LARGE,
+                                      f"the request headers are larger than {MAX_HEADER_BYTES} bytes")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def looks_anthropic(request: Request) -> bool:

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gateway.config import DEFAULT_RULES, Rules, RulesError, load_rules
@@ -59,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     rules = load_rules(args.config)
     store = _open_store()  # migrate once, before any worker starts
     if args.workers > 1:
-        os.environ[RULES_ENV] = rules.source
+        os.environ[RULES_ENV] = str(Path(rules.source).resolve())
         uvicorn.run("gateway.cli:worker_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level)
     else:

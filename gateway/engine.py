@@ -7,18 +7,11 @@ the wire formats only see the protocols of :mod:`gateway.core`.  Everything heav
 
 from __future__ import annotations
 
-import logging
-import os
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.config import Rules
 from gateway.core import Finding, Inspection, Inspector, Policy, Segment, Transformer
-
-log = logging.getLogger(__name__)
-
-SECRET_ENV = "GATEWAY_PSEUDONYM_SECRET"
 
 
 class CompositeInspector:
@@ -47,20 +40,6 @@ class Engine:
     transformer: Transformer
 
 
-def pseudonym_secret() -> bytes:
-    """The HMAC key that selects surrogates.
-
-    Replicas must share it (set GATEWAY_PSEUDONYM_SECRET) so that one value gets one
-    surrogate on every replica; without it each process draws its own, which is still
-    safe but not consistent across processes.
-    """
-    value = os.environ.get(SECRET_ENV)
-    if value:
-        return value.encode("utf-8")
-    log.warning("%s is not set: surrogates are consistent within this process only", SECRET_ENV)
-    return secrets.token_bytes(32)
-
-
 def build_engine(rules: Rules) -> Engine:
     """Load every stage named by the rules (slow: call once at start-up)."""
     from gateway.detect import PiiDetector
@@ -71,11 +50,15 @@ def build_engine(rules: Rules) -> Engine:
     rules_dir = rules.resolve(rules.detection, "detection.yaml")
     pii = PiiDetector.from_rules(rules_dir)
     sensitive = SensitiveDetector.from_rules(rules_dir.parent)
-    policy = PolicyEngine.from_rules(rules.resolve(rules.policy, "policy.yaml"), rules.contact)
+    policy = PolicyEngine.from_rules(
+        rules.resolve(rules.policy, "policy.yaml"),
+        rules.contact,
+        provider_profiles={p.name: p.profile for p in rules.providers},
+    )
     return Engine(
         inspector=CompositeInspector(pii, sensitive),
         policy=policy,
-        transformer=Pseudonymiser(pseudonym_secret()),
+        transformer=Pseudonymiser(),  # secret from GATEWAY_PSEUDONYM_SECRET
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -25,6 +26,7 @@ import anyio
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.requests import ClientDisconnect
 
 from gateway.config import Provider, Rules
 from gateway.core import (
@@ -37,7 +39,9 @@ from gateway.core import (
     Restorer,
     UseRecord,
 )
-from gateway.engine import Engine
+from gateway.engine import Engine, scan_texts
+from gateway.scan import ENDPOINT as SCAN_ENDPOINT
+from gateway.scan import parse_scan
 from gateway.streaming import SSEDecoder
 from gateway.upstream import Upstream
 from gateway.wire.base import ParsedRequest, WireFormat, restore_strings
@@ -58,6 +62,10 @@ log = logging.getLogger(__name__)
 
 FAIL_CLOSED = "the gateway could not check this request, so nothing was sent to the provider"
 GENERIC_BLOCK = "this request was blocked by the company's AI policy"
+# Beyond any real request (tool schemas nest a few dozen levels; a long conversation
+# with content parts is some thousands of values), and bounding the work of parsing.
+MAX_JSON_DEPTH = 64
+MAX_JSON_VALUES = 100_000
 
 
 class Store(Protocol):
@@ -173,10 +181,7 @@ class Pipeline:
         return principal
 
     def parse(self, wire: WireFormat, raw: bytes, ex: Exchange) -> ParsedRequest:
-        try:
-            body = json.loads(raw)
-        except ValueError as exc:  # also invalid UTF-8
-            raise invalid("the body is not valid JSON") from exc
+        body = load_json(raw)
         if not isinstance(body, dict):
             raise invalid("the body must be a JSON object")
         try:
@@ -323,11 +328,42 @@ class Pipeline:
                 except WireError:
                     log.error("use log failed after a stream (request %s)", ex.record.request_id)
 
+    # -- scan ---------------------------------------------------------------------------
+
+    async def scan(self, request: Request) -> dict[str, Any]:
+        """``POST /v1/scan``: what the protection stages would do; nothing is forwarded.
+
+        Logged like a proxied request (decision ``scanned``, types and counts only).
+        Raises WireError for refusals and failures, after logging them.
+        """
+        started, rules = time.perf_counter(), self._rules()
+        record = UseRecord(request_id="req_" + uuid.uuid4().hex, endpoint=SCAN_ENDPOINT, decision="refused")
+        try:
+            principal = await self.authenticate(request, record)
+            scan = parse_scan(load_json(await read_body(request, rules.limits.max_body_bytes)), rules)
+            record.model, record.provider = scan.model, scan.provider or None
+            check_text_limits(scan.texts, len(scan.texts), rules)
+            result: dict[str, Any] = await self._guarded(
+                "scan", scan_texts, self.engine, scan.texts, scan.provider, principal.group)
+        except WireError as error:
+            record.decision = "error" if error.status >= 500 else "refused"
+            record.reason_code = error.code
+            await self._log(record, started)
+            raise
+        record.decision, record.reason_code = "scanned", result["reason_code"]
+        record.counts, record.findings = result["counts"], result["findings"]
+        record.language = (result["languages"] or [None])[0]
+        await self._log(record, started)
+        return result
+
     # -- log ----------------------------------------------------------------------------
 
     async def log(self, ex: Exchange) -> None:
-        ex.record.latency_ms = round((time.perf_counter() - ex.started) * 1000, 1)
-        await self._guarded("log", self.store.record_use, ex.record)
+        await self._log(ex.record, ex.started)
+
+    async def _log(self, record: UseRecord, started: float) -> None:
+        record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        await self._guarded("log", self.store.record_use, record)
 
     async def _guarded(self, stage: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a stage in a worker thread; any failure becomes a 503 (fail closed).
@@ -341,16 +377,63 @@ class Pipeline:
             raise WireError(503, GATEWAY_UNAVAILABLE, FAIL_CLOSED) from exc
 
 
+def load_json(raw: bytes) -> Any:
+    """The body as JSON, refused (4xx) when invalid or shaped to make the gateway work hard.
+
+    The shape is checked before any recursive or per-value code (the wire formats,
+    ``deepcopy``, ``json.dumps``) walks the body, so hostile nesting is a 400 rather
+    than a RecursionError, and a body of a million tiny values a 413 rather than
+    seconds of CPU.
+    """
+    try:
+        body = json.loads(raw, parse_constant=_not_json, parse_float=_finite_float)
+    except (ValueError, RecursionError) as exc:  # ValueError includes invalid UTF-8
+        raise invalid("the body is not valid JSON") from exc
+    check_json_shape(body)
+    return body
+
+
+def _not_json(constant: str) -> Any:
+    """NaN and Infinity are Python's extension, not JSON: the provider would get an invalid body."""
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError("number out of range")
+    return value
+
+
+def check_json_shape(body: Any) -> None:
+    """Depth and number of values within bounds (level by level: no recursion, early exit)."""
+    level, depth, values = [body], 0, 0
+    while level:
+        values += len(level)
+        if values > MAX_JSON_VALUES:
+            raise WireError(413, REQUEST_TOO_LARGE, f"the body has more than {MAX_JSON_VALUES} JSON values")
+        containers = [node for node in level if isinstance(node, dict | list)]
+        depth += 1
+        if containers and depth > MAX_JSON_DEPTH:
+            raise invalid(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
+        level = [item for node in containers for item in (node.values() if isinstance(node, dict) else node)]
+
+
 def check_limits(parsed: ParsedRequest, rules: Rules) -> None:
     """Refuse requests larger than the rules allow (size of the work, not of the body)."""
-    messages = {s.message_index for s in parsed.segments}
-    if len(messages) > rules.limits.max_messages:
+    messages = len({s.message_index for s in parsed.segments})
+    check_text_limits(parsed.texts(), messages, rules)
+
+
+def check_text_limits(texts: list[str], messages: int, rules: Rules) -> None:
+    """Message count and text length within the rules' limits, and texts encodable as UTF-8."""
+    if messages > rules.limits.max_messages:
         raise WireError(413, REQUEST_TOO_LARGE, f"more than {rules.limits.max_messages} messages")
-    if sum(len(s.text) for s in parsed.segments) > rules.limits.max_text_chars:
+    if sum(len(t) for t in texts) > rules.limits.max_text_chars:
         raise WireError(413, REQUEST_TOO_LARGE, f"more than {rules.limits.max_text_chars} characters of text")
-    for segment in parsed.segments:
+    for text in texts:
         try:
-            segment.text.encode("utf-8")
+            text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise invalid("the body contains invalid Unicode (a lone surrogate)") from exc
 
@@ -358,9 +441,12 @@ def check_limits(parsed: ParsedRequest, rules: Rules) -> None:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused as soon as it exceeds the limit."""
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise WireError(413, REQUEST_TOO_LARGE, f"the body is larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise WireError(413, REQUEST_TOO_LARGE, f"the body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect as exc:  # nobody reads the answer, but the log records the attempt
+        raise invalid("the client disconnected before sending the whole body") from exc
     return b"".join(chunks)

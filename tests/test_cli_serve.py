@@ -1,7 +1,8 @@
-"""`gateway serve` from the command line, as the eval harness starts it (two workers here)."""
+"""`gateway serve` (two workers) and `gateway scan`, run as subprocesses like an operator runs them."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -31,6 +32,17 @@ def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=120, check=True)
 
 
+def _wait_ready(process: subprocess.Popen[bytes], base: str) -> bool:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            time.sleep(0.5)
+    return False
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "GATEWAY_DATABASE_URL": sqlite_url(tmp_path),
@@ -46,14 +58,7 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
                                env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)
-        assert process.poll() is None, (tmp_path / "serve.log").read_text()
+        assert _wait_ready(process, base), (tmp_path / "serve.log").read_text()[-5000:]
         yield base
     finally:
         process.terminate()
@@ -61,7 +66,7 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_serve_uses_keys_created_on_the_command_line(server: str, env: dict[str, str], tmp_path: Path) -> None:
+def test_serve_accepts_keys_from_the_cli(server: str, env: dict[str, str], tmp_path: Path) -> None:
     created = _cli("keys", "create", "--user", "eval", env=env, cwd=tmp_path)
     key_id, raw = created.stdout.split()[2], created.stdout.strip().splitlines()[-1]
     answers = [httpx.get(f"{server}/v1/models", headers={"Authorization": f"Bearer {raw}"}) for _ in range(4)]
@@ -70,3 +75,13 @@ def test_serve_uses_keys_created_on_the_command_line(server: str, env: dict[str,
     _cli("keys", "revoke", key_id, env=env, cwd=tmp_path)
     refused = httpx.get(f"{server}/v1/models", headers={"Authorization": f"Bearer {raw}"})
     assert refused.status_code == 401
+
+
+def test_scan_reads_stdin_and_prints_json(env: dict[str, str], tmp_path: Path) -> None:
+    email = "jan.jansen@example.com"
+    result = subprocess.run([sys.executable, "-m", "gateway.cli", "scan"], env=env, cwd=tmp_path,
+                            input=f"Stuur de offerte naar {email} vandaag.", capture_output=True,
+                            text=True, timeout=START_TIMEOUT_S, check=True)
+    answer = json.loads(result.stdout)
+    assert answer["decision"] == "forwarded" and answer["counts"] == {"EMAIL_ADDRESS": 1}
+    assert email not in result.stdout

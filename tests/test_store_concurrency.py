@@ -66,5 +66,6 @@ def test_threads_sharing_one_store(tmp_path: Path) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        assert store.verify_chain() == (True, None, "OK: 200 records verified")
+        ok, bad, message = store.verify_chain()
+        assert (ok, bad) == (True, None) and message.startswith("OK: 200 records verified")
         store.close()

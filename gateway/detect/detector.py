@@ -26,6 +26,7 @@ from gateway.detect.rules import DEFAULT_DETECTION_RULES, load_rules
 
 PERSON = "PERSON"
 EMAIL = "EMAIL_ADDRESS"
+CONTACT_TYPES = frozenset({EMAIL, "PHONE_NUMBER", "IBAN_CODE"})
 _NAME_SCORE = 0.85
 _PROPAGATED_SCORE = 0.8
 
@@ -97,7 +98,8 @@ class PiiDetector:
             n.text[s:e] for n, spans in zip(norms, emails, strict=True) for s, e in spans)
         found = [
             self._names.find(n.text) + self._names.from_local_parts(n.text, pieces, spans)
-            for n, spans in zip(norms, emails, strict=True)
+            + self._names.on_contact_lines(n.text, [(c.start, c.end) for c in per_text if c.entity in CONTACT_TYPES])
+            for n, spans, per_text in zip(norms, emails, candidates, strict=True)
         ]
         regexes = self._names.propagation_regexes(
             n.text[s.start:s.end] for n, spans in zip(norms, found, strict=True) for s in spans)

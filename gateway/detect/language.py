@@ -18,7 +18,7 @@ _MIN_LETTERS = 3
 
 class LanguageDetector:
     def __init__(self, languages: list[str], default: str) -> None:
-        self._identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=False)
+        self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
         self._identifier.set_languages(languages)
         self.default = default
 

@@ -2,13 +2,17 @@
 
 * First names: the union of Faker's per-locale person providers (MIT), about 30,000 names
   from many countries, because the staff's clients and colleagues come from everywhere.
+* Surnames: the union of Faker's ``last_names`` (about 30,000), used only to confirm an
+  unknown capitalised word just before one ("Ananya Krishnan").
 * Common words: spaCy's stop words and Faker's lorem word lists for nl/fr/en/de, plus the
   curated ``common_words`` of rules/names.yaml.  A first name that is also a common word
-  ("Will", "Roos", "Claire") is weak: it needs a surname or a cue to count.
+  ("Will", "Roos", "Claire") is weak: it needs a surname or a cue to count.  ``not_names``
+  (languages, nationalities, places, products, particles, month names) are never first names.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import unicodedata
@@ -27,6 +31,7 @@ from gateway.detect.rules import NameRules
 STOP_WORDS = {"nl": NL_STOP_WORDS, "fr": FR_STOP_WORDS, "en": EN_STOP_WORDS, "de": DE_STOP_WORDS}
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Case- and accent-insensitive key: "Cédric" and "cedric" look up the same entry."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
@@ -50,6 +55,7 @@ def _provider_words(package: object, locales: Iterable[str] | None, prefix: str)
 @dataclass(frozen=True)
 class Lexicon:
     first_names: frozenset[str]  # folded
+    surnames: frozenset[str]  # folded, without common words
     common: frozenset[str]  # folded; stop words + lorem + curated
     stop_words: frozenset[str]  # folded function words of all four languages
     curated: frozenset[str]  # folded curated list: never a surname either
@@ -59,10 +65,14 @@ class Lexicon:
         locales = None if rules.gazetteer_locales == "all" else list(rules.gazetteer_locales)
         first = {fold(n) for n in _provider_words(faker.providers.person, locales, "first_names")}
         first = {n for n in first if len(n) >= rules.min_first_name_length}
+        last = {fold(n) for n in _provider_words(faker.providers.person, locales, "last_names")}
         stop = {fold(w) for words in STOP_WORDS.values() for w in words}
         lorem = {fold(w) for w in _provider_words(faker.providers.lorem, rules.common_word_locales, "word_list")}
-        curated = {fold(w) for w in [*rules.common_words, *extra_common]}
-        return cls(frozenset(first), frozenset(stop | lorem | curated), frozenset(stop), frozenset(curated))
+        not_names = {fold(w) for w in [*rules.not_names, *rules.particles, *extra_common]}
+        curated = {fold(w) for w in rules.common_words} | not_names
+        common = stop | lorem | curated
+        return cls(frozenset(first - not_names), frozenset(last - common), frozenset(common),
+                   frozenset(stop), frozenset(curated))
 
     def is_first_name(self, word: str) -> bool:
         key = fold(word)
@@ -74,6 +84,9 @@ class Lexicon:
     def is_strong_first_name(self, word: str) -> bool:
         """A first name that is not also an ordinary word."""
         return self.is_first_name(word) and fold(word) not in self.common
+
+    def is_known_surname(self, word: str) -> bool:
+        return fold(word) in self.surnames
 
     def is_common(self, word: str) -> bool:
         return fold(word) in self.common

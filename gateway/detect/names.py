@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gateway.detect.cues import cue_regex
 from gateway.detect.lexicon import Lexicon, fold
 from gateway.detect.rules import NameRules
 
@@ -30,6 +29,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\. ?){1,3}(?=[A-Z])")
 _LOCAL_PART_PIECE = re.compile(r"[^\W\d_]+")
+_NAME_PART = re.compile(r"(?:Mc|Mac)?[^\W\d_][^\W\d_A-Z]*")
+_PART_SPLIT = re.compile(r"['’-]")
+_CUE_GAP = re.compile(r"[.:,]? {1,3}|\.")
 _MAX_SURNAME_WORDS = 3
 
 
@@ -52,12 +54,33 @@ class NameSpan:
     rule: str
 
 
+def _cue_key(cue: str) -> str:
+    """Cue phrases are looked up word by word, without trailing dots or colons."""
+    return " ".join(fold(w).rstrip(".:") for w in cue.split())
+
+
+def _cue_table(cues: dict[str, list[str]], kind: str) -> dict[str, tuple[str, bool]]:
+    """Folded cue -> (kind, must be capitalised in the text)."""
+    return {_cue_key(c): (kind, c[:1].isupper()) for per_language in cues.values() for c in per_language}
+
+
 def tokenize(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
 def is_capitalised(word: str) -> bool:
-    return word[:1].isupper() and (len(word) == 1 or not word[1:].isupper() or "-" in word)
+    """"Peeters", "Cuypers-Ooms", "O'Donnell", "McNeil"; not "PyPI", "LinkedIn" or "IBAN"."""
+    return word[:1].isupper() and all(_NAME_PART.fullmatch(p) for p in _PART_SPLIT.split(word) if p)
+
+
+def _lines_with(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of each distinct line that contains the start of one of ``spans``."""
+    lines = set()
+    for start, _ in spans:
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        lines.add((line_start, len(text) if line_end < 0 else line_end))
+    return sorted(lines)
 
 
 def merge(spans: Iterable[NameSpan]) -> list[NameSpan]:
@@ -78,20 +101,12 @@ class NameFinder:
     def __init__(self, rules: NameRules, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._particles = {fold(w) for p in rules.particles for w in p.split()}
-        strong = [c for cues in rules.cues.strong.values() for c in cues]
-        weak = [c for cues in rules.cues.weak.values() for c in cues]
-        self._cue_words = {fold(w) for c in [*strong, *weak] for w in c.split()}
-        self._strong_cue = self._ends_with(strong)
-        self._weak_cue = self._ends_with(weak)
+        self._cues = {**_cue_table(rules.cues.weak, "weak"), **_cue_table(rules.cues.strong, "strong")}
+        self._cue_words = {w for c in self._cues for w in c.split()}
+        self._place_prefixes = {fold(p) for p in rules.place_prefixes}
         signoffs = "|".join(re.escape(s) for s in sorted(rules.signoffs, key=len, reverse=True))
         self._signoff = re.compile(rf"^[ \t]*(?:{signoffs})[ \t]*[,.!]*[ \t]*\n", re.IGNORECASE | re.MULTILINE)
         self._roles = {fold(r) for r in rules.role_mailboxes}
-
-    @staticmethod
-    def _ends_with(cues: list[str]) -> re.Pattern[str] | None:
-        """Matches a text window that ends with a cue (plus an optional colon or comma)."""
-        regex = cue_regex(cues)
-        return None if regex is None else re.compile(rf"(?:{regex.pattern})[ \t]*[:,]?[ \t]*$", re.IGNORECASE)
 
     # -- per text ---------------------------------------------------------------------------
 
@@ -104,12 +119,21 @@ class NameFinder:
         spans += self._signatures(text)
         return merge(spans)
 
-    def _cue(self, text: str, pos: int) -> str | None:
-        window = text[max(0, pos - 40):pos]
-        if self._strong_cue is not None and self._strong_cue.search(window):
-            return "strong"
-        if self._weak_cue is not None and self._weak_cue.search(window):
-            return "weak"
+    def _cue(self, text: str, tokens: list[Token], i: int) -> str | None:
+        """"strong" or "weak" when the one to three words before token ``i`` are a cue,
+        separated from it only by spaces and a dot, colon or comma ("Mevr. X", "Naam: X")."""
+        for n in range(1, 4):
+            if i - n < 0:
+                break
+            run = tokens[i - n:i]
+            if any(not _CUE_GAP.fullmatch(text[a.end:b.start]) for a, b in zip(run, run[1:], strict=False)):
+                break
+            if not _CUE_GAP.fullmatch(text[run[-1].end:tokens[i].start]):
+                break
+            words = [fold(t.text) for t in run]
+            cue = self._cues.get(" ".join(words)) or self._cues.get(words[-1].split("-")[-1])
+            if cue and (not cue[1] or run[0].text[:1].isupper()):
+                return cue[0]
         return None
 
     def _anchor(self, text: str, tokens: list[Token], i: int) -> str | None:
@@ -117,22 +141,36 @@ class NameFinder:
         word = tokens[i].word
         lex = self.lexicon
         if not is_capitalised(word):
-            cued = len(word) >= 3 and self._cue(text, tokens[i].start) is not None
-            return "name:cue_lowercase" if cued and lex.is_strong_first_name(word) else None
+            cued = len(word) >= 3 and lex.is_strong_first_name(word) and self._cue(text, tokens, i)
+            return "name:cue_lowercase" if cued else None
         if lex.is_strong_first_name(word):
-            return "name:first_name"
-        cue = self._cue(text, tokens[i].start)
+            return None if self._after_place_prefix(text, tokens, i) else "name:first_name"
+        cue = self._cue(text, tokens, i)
         if cue == "strong" and self.is_surname(word):
             return "name:honorific"
         if lex.is_first_name(word) and (cue or self._surname_follows(text, tokens, i)):
             return "name:weak_first_name"
+        if self._known_surname_follows(text, tokens, i):
+            return "name:known_surname"
         return None
+
+    def _after_place_prefix(self, text: str, tokens: list[Token], i: int) -> bool:
+        return i > 0 and fold(tokens[i - 1].text) in self._place_prefixes \
+            and self._adjacent(text, tokens[i - 1], tokens[i])
+
+    def _known_surname_follows(self, text: str, tokens: list[Token], i: int) -> bool:
+        """An unknown capitalised word right before a gazetteer surname ("Ananya Krishnan")."""
+        if i + 1 >= len(tokens) or not self._adjacent(text, tokens[i], tokens[i + 1]):
+            return False
+        word = tokens[i].word
+        return (word == tokens[i].text and self.is_surname(word) and not self.lexicon.is_common(word)
+                and self.lexicon.is_known_surname(tokens[i + 1].word))
 
     def is_surname(self, word: str) -> bool:
         """A capitalised word that can be (part of) a surname: not a function word or cue."""
         key = fold(word)
         return (
-            (is_capitalised(word) or (word.isupper() and len(word) > 1))
+            len(word) > 1 and is_capitalised(word)
             and key not in self.lexicon.stop_words
             and key not in self.lexicon.curated
             and key not in self._cue_words
@@ -142,7 +180,7 @@ class NameFinder:
     def _adjacent(text: str, left: Token, right: Token) -> bool:
         """Only spaces (no punctuation, no line break) between two tokens of one name."""
         gap = text[left.end:right.start]
-        return 0 < len(gap) <= 2 and gap.strip(" ") == ""
+        return 0 < len(gap) <= 3 and gap.strip(" ") == ""
 
     def _surname_follows(self, text: str, tokens: list[Token], i: int) -> bool:
         return self._extend(text, tokens, i, "").end > tokens[i].start + len(tokens[i].word)
@@ -166,6 +204,28 @@ class NameFinder:
                 and self._adjacent(text, tokens[k - 1], tokens[k]):
             k += 1
         return k
+
+    def on_contact_lines(self, text: str, contacts: list[tuple[int, int]]) -> list[NameSpan]:
+        """Two or three capitalised uncommon words on a line that also carries an email, phone
+        number or IBAN: a contact row ("Latifa Zerouali", "+32477152904")."""
+        out = []
+        for line_start, line_end in _lines_with(text, contacts):
+            tokens = tokenize(text[line_start:line_end])
+            i = 0
+            while i < len(tokens):
+                j = i
+                while j < len(tokens) and self._uncommon_capitalised(tokens[j]) and \
+                        (j == i or self._adjacent(text[line_start:line_end], tokens[j - 1], tokens[j])):
+                    j += 1
+                if 2 <= j - i <= 3:
+                    out.append(NameSpan(line_start + tokens[i].start, line_start + tokens[j - 1].end,
+                                        "name:contact_line"))
+                i = max(j, i + 1)
+        return out
+
+    def _uncommon_capitalised(self, token: Token) -> bool:
+        return is_capitalised(token.word) and self.is_surname(token.word) \
+            and not self.lexicon.is_common(token.word)
 
     def _initials(self, text: str, tokens: list[Token]) -> list[NameSpan]:
         by_start = {t.start: n for n, t in enumerate(tokens)}
@@ -229,19 +289,18 @@ class NameFinder:
         return any(line_start <= start < line_end for start, _ in emails)
 
     def propagation_regexes(self, names: Iterable[str]) -> list[re.Pattern[str]]:
-        """Whole names and their parts: case-insensitive, except parts that are also common
-        words, which must stay capitalised ("Roos" the name, not "roos" the flower)."""
+        """Whole names and their parts, in any case; parts that are also common words
+        ("Roos" the name, "roos" the flower) only inside the whole name."""
         anycase: set[str] = set()
-        capitalised: set[str] = set()
         for name in names:
-            anycase.add(" ".join(name.split()))
+            if len(name.split()) > 1 or fold(name) not in self.lexicon.common:
+                anycase.add(" ".join(name.split()))
             for token in tokenize(name):
                 key = fold(token.word)
-                if len(key) < 2 or key in self._particles or key in self.lexicon.stop_words \
-                        or key in self.lexicon.curated:
-                    continue
-                (capitalised if key in self.lexicon.common else anycase).add(token.word)
-        return [rx for rx in (self._word_regex(anycase, re.IGNORECASE), self._word_regex(capitalised, 0)) if rx]
+                if len(key) > 1 and key not in self.lexicon.common:
+                    anycase.add(token.word)
+        regex = self._word_regex(anycase, re.IGNORECASE)
+        return [regex] if regex else []
 
     @staticmethod
     def _word_regex(words: set[str], flags: int) -> re.Pattern[str] | None:

@@ -46,6 +46,11 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
+# Every format character (category Cf), for the fast "nothing to clean" check.
+_FORMAT_CHARS = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")
+_NEEDS_CLEANING = re.compile("[" + re.escape(_FORMAT_CHARS + "".join(_CONFUSABLES)) + "]")
+
+
 def _is_removable(ch: str) -> bool:
     """Format characters (zero-width space/joiners, soft hyphen, BOM) carry no content."""
     return unicodedata.category(ch) == "Cf"
@@ -62,6 +67,10 @@ def _clusters(text: str) -> list[tuple[int, int]]:
         out.append((i, j))
         i = j
     return out
+
+
+def _is_clean(text: str) -> bool:
+    return unicodedata.is_normalized("NFKC", text) and not _NEEDS_CLEANING.search(text)
 
 
 def _clean(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -102,6 +111,8 @@ def _collapse_keep(run: str) -> list[bool]:
 
 def normalize(text: str) -> NormalizedText:
     """Normalise ``text`` for detection; see the module docstring for what changes."""
+    if _is_clean(text) and not _SPACED_RUN.search(text):
+        return NormalizedText(text, text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
     chars, starts, ends = _clean(text)
     cleaned = "".join(chars)
     keep = [True] * len(cleaned)

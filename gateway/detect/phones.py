@@ -38,6 +38,8 @@ class PhoneRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         out = []
         for match in self._candidate.finditer(text):
+            if self._excluded_shape(match.group()):
+                continue
             length = self._valid_prefix(match.group())
             if length:
                 out.append(result(ENTITY, match.start(), match.start() + length, self.rules.score, "phone"))
@@ -51,9 +53,12 @@ class PhoneRecognizer(EntityRecognizer):
                 return cut
         return 0
 
+    def _excluded_shape(self, value: str) -> bool:
+        return any(p.match(value) for p in self._excluded)
+
     def is_phone(self, value: str) -> bool:
         """True if ``value`` is a valid number in one of the regions (or international)."""
-        if any(p.match(value) for p in self._excluded):
+        if self._excluded_shape(value):
             return False
         regions = [None] if value.startswith("+") else self.rules.regions
         for region in regions:

@@ -87,7 +87,9 @@ class NameRules(_Strict):
     common_word_locales: list[str] = Field(default_factory=list)
     min_first_name_length: int = 2
     common_words: list[str] = Field(default_factory=list)
+    not_names: list[str] = Field(default_factory=list)
     particles: list[str] = Field(default_factory=list)
+    place_prefixes: list[str] = Field(default_factory=list)
     cues: Cues
     signoffs: list[str] = Field(default_factory=list)
     role_mailboxes: list[str] = Field(default_factory=list)

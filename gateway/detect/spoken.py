@@ -17,6 +17,8 @@ from gateway.detect.patterns import result
 from gateway.detect.phones import ENTITY, PhoneRecognizer
 from gateway.detect.rules import NumberWords, PhoneRules
 
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
 
 def number_words(spec: NumberWords) -> dict[str, str]:
     """Word -> digits for 0-99 ("zwölf" -> "12", "vierunddreißig" -> "34"), each word both
@@ -31,16 +33,15 @@ def number_words(spec: NumberWords) -> dict[str, str]:
 
 
 class SpokenPhoneRecognizer(EntityRecognizer):
+    """Runs of number words whose digits form a valid phone number."""
+
     def __init__(self, rules: PhoneRules, language: str) -> None:
         self.rules = rules
         self._phones = PhoneRecognizer(rules, language)
         self._words: dict[str, str] = {}
         for spec in rules.spoken.numbers.values():
             self._words.update(number_words(spec))
-        alternation = "|".join(re.escape(w) for w in sorted(self._words, key=len, reverse=True))
-        word = rf"(?<![^\W_])(?:{alternation})(?![^\W_])"
-        self._run = re.compile(rf"{word}(?:{rules.spoken.separators}{word})+", re.IGNORECASE)
-        self._word = re.compile(word, re.IGNORECASE)
+        self._separator = re.compile(rules.spoken.separators)
         super().__init__([ENTITY], name="phone_spoken", supported_language=language)
 
     def load(self) -> None:
@@ -48,12 +49,28 @@ class SpokenPhoneRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        out = []
-        for run in self._run.finditer(text):
-            words = self._word.findall(run.group())
-            if len(words) < self.rules.spoken.min_words:
+        return [
+            result(ENTITY, run[0][0], run[-1][1], self.rules.score, "phone_spoken")
+            for run in self._runs(text)
+            if len(run) >= self.rules.spoken.min_words and self._is_phone(run)
+        ]
+
+    def _runs(self, text: str) -> list[list[tuple[int, int, str]]]:
+        """Maximal runs of number words separated only by spaces and punctuation."""
+        runs: list[list[tuple[int, int, str]]] = []
+        current: list[tuple[int, int, str]] = []
+        for m in _WORD.finditer(text):
+            digits = self._words.get(m.group().lower()) or self._words.get(fold(m.group()))
+            if digits is None:
                 continue
-            digits = "".join(self._words[fold(w)] for w in words)
-            if self._phones.is_phone(digits) or self._phones.is_phone("+" + digits):
-                out.append(result(ENTITY, run.start(), run.end(), self.rules.score, "phone_spoken"))
-        return out
+            if current and not self._separator.fullmatch(text[current[-1][1]:m.start()]):
+                runs.append(current)
+                current = []
+            current.append((m.start(), m.end(), digits))
+        if current:
+            runs.append(current)
+        return runs
+
+    def _is_phone(self, run: list[tuple[int, int, str]]) -> bool:
+        digits = "".join(d for _, _, d in run)
+        return self._phones.is_phone(digits) or self._phones.is_phone("+" + digits)

@@ -35,12 +35,13 @@ def is_payment_card(value: str) -> bool:
 
 
 def is_ip_address(value: str) -> bool:
-    """A syntactically valid IPv4/IPv6 address (octets <= 255, well-formed groups)."""
+    """A valid IPv4/IPv6 address that can point at someone's device: loopback, unspecified,
+    multicast and reserved addresses (127.0.0.1, 0.0.0.0, ::1) identify nobody."""
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
         return False
-    return True
+    return not (address.is_loopback or address.is_unspecified or address.is_multicast or address.is_reserved)
 
 
 def is_document_number(value: str) -> bool:

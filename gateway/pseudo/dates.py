@@ -86,7 +86,7 @@ def date_of_birth(raw: str, draw: Draw, language: str) -> str:
     month_language, _, abbreviated = months.get(to_ascii(month_token).casefold(), ("", 0, False))
     shift = draw.between(30, 1500) * (1 if draw.below(2) else -1)
     new = original + dt.timedelta(days=shift)
-    while month_language and not MONTHS[month_language][new.month - 1].isascii():
+    while new == original or (month_language and not MONTHS[month_language][new.month - 1].isascii()):
         new += dt.timedelta(days=31)
     fields = {"day": new.day, "month": new.month, "year": new.year}
     replacements: dict[int, str] = {}

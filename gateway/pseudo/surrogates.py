@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from gateway.pseudo import addresses, dates, names, numbers
 from gateway.pseudo.keyed import Draw
 from gateway.pseudo.names import NameMapper
-from gateway.pseudo.text import clean, to_ascii
+from gateway.pseudo.text import clean, json_safe_text, to_ascii
 
 EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")  # RFC 2606
 _AT = re.compile(r"\s*(@|%40|\(at\)|\[at\]|\sat\s)\s*", re.IGNORECASE)
@@ -89,7 +89,14 @@ GENERATORS: dict[str, Callable[[str, Context], Surrogate]] = {
 
 
 def generate(entity_type: str, raw: str, ctx: Context) -> Surrogate:
+    """The surrogate for one spelling of a value, reduced to JSON-safe ASCII.
+
+    Kept original characters (a street type "Straße", a curly apostrophe) are folded
+    ("Strasse") or dropped, so no JSON encoder ever escapes a surrogate.
+    """
     generator = GENERATORS.get(entity_type)
     if generator is None:
         return Surrogate(placeholder(entity_type, ctx.draw))
-    return generator(raw, ctx)
+    surrogate = generator(raw, ctx)
+    surrogate.text = json_safe_text(to_ascii(surrogate.text))
+    return surrogate

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 ALNUM = re.compile(r"[^\W_]")
 _FORMAT_CHARS = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
@@ -26,6 +26,53 @@ DIGIT_TYPES = frozenset({
     "PHONE_NUMBER", "IBAN_CODE", "BE_NATIONAL_NUMBER", "NL_BSN", "CREDIT_CARD",
     "ID_DOCUMENT", "IP_ADDRESS", "LICENSE_PLATE", "DATE_OF_BIRTH",
 })
+
+
+class Literals:
+    """Finds literal strings in a text: leftmost, longest first, never glued to a letter or digit.
+
+    This is what one regex alternation with lookarounds would do, but compiling such a
+    regex for every request's surrogates costs more (about 1.5 ms for 25 literals) than
+    the whole pseudonymisation; ``str.find`` per literal needs no compilation. A boundary
+    applies only at an end that is itself a letter or digit ("+32 4..." may follow a word).
+    """
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self._literals = [v for v in set(literals) if v]
+
+    def __bool__(self) -> bool:
+        return bool(self._literals)
+
+    def matches(self, text: str, start: int = 0) -> list[tuple[int, int, str]]:
+        """Non-overlapping (start, end, literal) from ``start``; ``text[start - 1]`` is context."""
+        found: list[tuple[int, int, str]] = []
+        for literal in self._literals:
+            i = text.find(literal, start)
+            while i >= 0:
+                if _bounded(text, i, i + len(literal)):
+                    found.append((i, -len(literal), literal))
+                i = text.find(literal, i + 1)
+        found.sort()
+        out: list[tuple[int, int, str]] = []
+        end = start
+        for i, negative_length, literal in found:
+            if i >= end:
+                end = i - negative_length
+                out.append((i, end, literal))
+        return out
+
+    def replace(self, text: str, mapping: Mapping[str, str]) -> str:
+        out, last = [], 0
+        for i, end, literal in self.matches(text):
+            out += [text[last:i], mapping[literal]]
+            last = end
+        return "".join(out) + text[last:]
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    glued_left = start > 0 and ALNUM.match(text[start]) and ALNUM.match(text[start - 1])
+    glued_right = end < len(text) and ALNUM.match(text[end - 1]) and ALNUM.match(text[end])
+    return not glued_left and not glued_right
 
 
 def clean(value: str) -> str:
@@ -58,6 +105,11 @@ def json_safe(value: str) -> bool:
     return _UNSAFE.search(value) is None
 
 
+def json_safe_text(value: str) -> str:
+    """``value`` without the characters :func:`json_safe` rejects."""
+    return _UNSAFE.sub("", value)
+
+
 def apply_case(template: str, word: str) -> str:
     """``word`` written in the case style of ``template`` (UPPER, lower or Title)."""
     letters = [c for c in template if c.isalpha()]
@@ -87,16 +139,9 @@ def mostly_digits(value: str) -> bool:
 
 def contains_run(haystack: str, needle: str) -> bool:
     """``needle`` occurs in ``haystack`` not glued to a letter or digit on either side."""
-    if not needle:
-        return False
-    start = haystack.find(needle)
+    start = haystack.find(needle) if needle else -1
     while start >= 0:
-        end = start + len(needle)
-        before = haystack[start - 1] if start else ""
-        after = haystack[end] if end < len(haystack) else ""
-        glued_left = bool(before) and ALNUM.match(before) and ALNUM.match(needle[0])
-        glued_right = bool(after) and ALNUM.match(after) and ALNUM.match(needle[-1])
-        if not glued_left and not glued_right:
+        if _bounded(haystack, start, start + len(needle)):
             return True
         start = haystack.find(needle, start + 1)
     return False

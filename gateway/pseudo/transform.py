@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from gateway.core import Finding
 from gateway.pseudo import variants
 from gateway.pseudo.keyed import Keyed, load_secret
-from gateway.pseudo.names import NameMapper
+from gateway.pseudo.names import NameMapper, pools
 from gateway.pseudo.restore import Vault
 from gateway.pseudo.surrogates import Context, Surrogate, generate
-from gateway.pseudo.text import LeakGuard, json_safe, normalise, to_ascii
+from gateway.pseudo.text import LeakGuard, Literals, json_safe, normalise, to_ascii
 
 _MAX_ATTEMPTS = 50
 _WORDS = re.compile(r"[^\W_]+")
@@ -49,6 +49,7 @@ class Pseudonymiser:
     def __init__(self, secret: bytes | None = None) -> None:
         """``secret`` defaults to ``GATEWAY_PSEUDONYM_SECRET`` (see :func:`load_secret`)."""
         self._keyed = Keyed(secret if secret is not None else load_secret())
+        pools()  # load the name lists at start-up, not in the first request
 
     def transform(self, texts: list[str], findings: list[Finding]) -> tuple[list[str], Vault]:
         spans = _non_overlapping(texts, findings)
@@ -62,7 +63,7 @@ class Pseudonymiser:
             for raw in entity.raw_forms:
                 replacements[raw] = request.assign(entity, raw)
         replacements.update(request.word_replacements(replacements))
-        sweep = _sweep_pattern(replacements)
+        sweep = Literals(replacements)
         new_texts = [_rewrite(i, text, spans, replacements, sweep) for i, text in enumerate(texts)]
         return new_texts, Vault(request.vault_variants())
 
@@ -75,7 +76,7 @@ class _Request:
         self._guard = LeakGuard(originals)
         self._haystack = "\n".join(texts).casefold()
         words = {w.casefold() for t in texts for w in _WORDS.findall(t)}
-        words |= {to_ascii(w).casefold() for w in list(words)}
+        words |= {to_ascii(w) for w in words if not w.isascii()}
         self.names = NameMapper(keyed, words)
         self._used: set[str] = set()
         self._pairs: list[tuple[str, str, str]] = []  # (entity type, surrogate, original)
@@ -135,19 +136,14 @@ def _entities(texts: list[str], findings: list[Finding]) -> list[_Entity]:
     return list(entities.values())
 
 
-def _sweep_pattern(replacements: dict[str, str]) -> re.Pattern[str]:
-    ordered = sorted(replacements, key=lambda v: (-len(v), v))
-    return re.compile("|".join(r"(?<![^\W_])" + re.escape(v) + r"(?![^\W_])" for v in ordered))
-
-
 def _rewrite(segment: int, text: str, findings: list[Finding], replacements: dict[str, str],
-             sweep: re.Pattern[str]) -> str:
+             sweep: Literals) -> str:
     """The text with its finding spans and other occurrences of known values replaced."""
     spans = [(f.start, f.end, replacements[text[f.start:f.end]]) for f in findings if f.segment == segment]
     taken = [(s, e) for s, e, _ in spans]
-    for match in sweep.finditer(text):
-        if not any(match.start() < e and s < match.end() for s, e in taken):
-            spans.append((match.start(), match.end(), replacements[match.group()]))
+    for start, end, literal in sweep.matches(text):
+        if not any(start < e and s < end for s, e in taken):
+            spans.append((start, end, replacements[literal]))
     out, last = [], 0
     for start, end, replacement in sorted(spans):
         out += [text[last:start], replacement]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from stdnum import iban
 from stdnum.be import nn
 
-from gateway.pseudo.text import DIGIT_TYPES, case_variants
+from gateway.pseudo.text import DIGIT_TYPES, case_variants, mostly_digits
 
 NAME_WORD = "NAME_WORD"  # a word of a person's name, restorable on its own
 _SEPARATORS = re.compile(r"[\s.\-/]+")
@@ -48,7 +48,9 @@ def _variants(entity_type: str, surrogate: str, original: str) -> list[tuple[str
     pairs = case_variants(surrogate, original)
     if entity_type in (NAME_WORD, "PERSON") and " " not in surrogate:
         pairs = [(s, o) for s, o in pairs if s != surrogate.lower()]
-    if entity_type in DIGIT_TYPES and any(c.isdigit() for c in original):
+    if entity_type in DIGIT_TYPES:
+        pairs = [(s, o) for s, o in pairs if s in (surrogate.upper(), surrogate.lower())]
+    if entity_type in DIGIT_TYPES and mostly_digits(original):
         pairs.append((_SEPARATORS.sub("", surrogate), _SEPARATORS.sub("", original)))
     for formatter in _FORMATTERS.get(entity_type, ()):
         try:

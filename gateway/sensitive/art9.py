@@ -69,9 +69,16 @@ class Art9Lexicon:
                 continue
             lexicon, category = label.split(":")
             o_start, o_end = text.span(start, end)
-            findings.append(Finding(
-                segment=segment, start=o_start, end=o_end, entity_type=category, score=0.8,
-                rule_id=f"art9.{lexicon}.{category.removeprefix('ART9_').lower()}",
-                value=original[o_start:o_end], language=language,
-            ))
+            findings.append(
+                Finding(
+                    segment=segment,
+                    start=o_start,
+                    end=o_end,
+                    entity_type=category,
+                    score=0.8,
+                    rule_id=f"art9.{lexicon}.{category.removeprefix('ART9_').lower()}",
+                    value=original[o_start:o_end],
+                    language=language,
+                )
+            )
         return findings

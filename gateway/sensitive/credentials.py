@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.base import BasePlugin, RegexBasedDetector
 from detect_secrets.plugins.basic_auth import BasicAuthDetector
 from detect_secrets.plugins.discord import DiscordBotTokenDetector
 from detect_secrets.plugins.github_token import GitHubTokenDetector
@@ -44,10 +44,25 @@ CREDENTIAL = "CREDENTIAL"
 
 # Plugins with a provider-specific shape (low false-positive rate on prose).
 _PLUGINS: tuple[type[BasePlugin], ...] = (
-    AWSKeyDetector, AzureStorageKeyDetector, BasicAuthDetector, DiscordBotTokenDetector,
-    GitHubTokenDetector, GitLabTokenDetector, JwtTokenDetector, KeywordDetector, MailchimpDetector,
-    NpmDetector, OpenAIDetector, PrivateKeyDetector, PypiTokenDetector, SendGridDetector,
-    SlackDetector, SquareOAuthDetector, StripeDetector, TelegramBotTokenDetector, TwilioKeyDetector,
+    AWSKeyDetector,
+    AzureStorageKeyDetector,
+    BasicAuthDetector,
+    DiscordBotTokenDetector,
+    GitHubTokenDetector,
+    GitLabTokenDetector,
+    JwtTokenDetector,
+    KeywordDetector,
+    MailchimpDetector,
+    NpmDetector,
+    OpenAIDetector,
+    PrivateKeyDetector,
+    PypiTokenDetector,
+    SendGridDetector,
+    SlackDetector,
+    SquareOAuthDetector,
+    StripeDetector,
+    TelegramBotTokenDetector,
+    TwilioKeyDetector,
 )
 # detect-secrets picks its keyword grammar by file type; a .py name gives quoted assignments.
 _FILENAME = "prompt.py"
@@ -74,7 +89,8 @@ class CredentialRules:
         keywords = "|".join(re.escape(k) for k in data["keywords"])
         self._keyword = re.compile(
             rf"(?i)(?<![\w])(?:{keywords})[\w-]*[\"']?\s*(?:[:=]|=>|:=|\bis\b|\best\b|\bist\b|\bis:)\s*"
-            r"[\"']?(?P<secret>[^\s\"',;]+)")
+            r"[\"']?(?P<secret>[^\s\"',;]+)"
+        )
         self._header = re.compile(rf"(?i)^(?:{keywords})$")
         self._placeholders = [re.compile(p) for p in data["placeholders"]]
         self._plugins = [plugin() for plugin in _PLUGINS]
@@ -83,8 +99,16 @@ class CredentialRules:
         """CREDENTIAL findings in one text."""
         hits = {(h.start, h.end): h for h in self._hits(text)}
         return [
-            Finding(segment=segment, start=h.start, end=h.end, entity_type=CREDENTIAL, score=0.9,
-                    rule_id=h.rule_id, value=text[h.start:h.end], language=language)
+            Finding(
+                segment=segment,
+                start=h.start,
+                end=h.end,
+                entity_type=CREDENTIAL,
+                score=0.9,
+                rule_id=h.rule_id,
+                value=text[h.start : h.end],
+                language=language,
+            )
             for h in hits.values()
         ]
 
@@ -105,12 +129,9 @@ class CredentialRules:
         if not _CANDIDATE.search(line):
             return
         for plugin in self._plugins:
-            for secret in plugin.analyze_line(filename=_FILENAME, line=line, line_number=number):
-                value = secret.secret_value or ""
-                start = line.find(value) if value else -1
-                if start >= 0:
-                    rule = f"credential.{type(plugin).__name__}"
-                    yield from self._accept(line, offset, (start, start + len(value)), rule)
+            rule = f"credential.{type(plugin).__name__}"
+            for span in _plugin_spans(plugin, line, number):
+                yield from self._accept(line, offset, span, rule)
 
     def _csv_hits(self, lines: list[str]) -> Iterator[_Hit]:
         """Values in the password column of a CSV export (header row names the column)."""
@@ -124,8 +145,12 @@ class CredentialRules:
                 cells = line.split(delimiter)
                 if len(cells) > index:
                     start = offset + sum(len(c) + 1 for c in cells[:index])
-                    yield from self._accept(line, offset, (start - offset, start - offset + len(cells[index])),
-                                            "credential.csv_password")
+                    yield from self._accept(
+                        line,
+                        offset,
+                        (start - offset, start - offset + len(cells[index])),
+                        "credential.csv_password",
+                    )
             offset += len(line) + 1
 
     def _password_column(self, line: str) -> tuple[str, int] | None:
@@ -138,9 +163,29 @@ class CredentialRules:
         return None
 
     def _accept(self, line: str, offset: int, span: tuple[int, int], rule_id: str) -> Iterator[_Hit]:
-        value = line[span[0]:span[1]].strip()
+        value = line[span[0] : span[1]].strip()
         if _looks_secret(value) and not any(p.search(value) for p in self._placeholders):
             yield _Hit(offset + span[0], offset + span[1], rule_id)
+
+
+def _plugin_spans(plugin: BasePlugin, line: str, number: int) -> Iterator[tuple[int, int]]:
+    """Spans of a plugin's secrets in ``line``.
+
+    Regex plugins report their first group, which is sometimes only a prefix ("ghp"
+    of a GitHub token): their patterns are run here and the whole match is kept unless
+    the group itself is a plausible secret (the password of a URL).
+    """
+    if isinstance(plugin, RegexBasedDetector):
+        for pattern in plugin.denylist:
+            for match in pattern.finditer(line):
+                group = match.span(1) if match.re.groups else match.span()
+                yield group if group[1] - group[0] >= _MIN_SECRET_LEN else match.span()
+        return
+    for secret in plugin.analyze_line(filename=_FILENAME, line=line, line_number=number):
+        value = secret.secret_value or ""
+        start = line.find(value) if value else -1
+        if start >= 0:
+            yield start, start + len(value)
 
 
 def _looks_secret(value: str) -> bool:

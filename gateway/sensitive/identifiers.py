@@ -22,10 +22,12 @@ IDENTIFIER_REF = "IDENTIFIER_REF"
 
 # A reference value: a token holding a digit, e.g. 2023/1182, S-25-04417, K-1041.
 _REFERENCE_VALUE = re.compile(
-    r"\s+(?:(?:nr\.?|no\.?|number|nummer|numero|#|:)\s*)?(?=[\w/.-]*\d)\w[\w/.-]{2,}")
+    r"\s+(?:(?:nr\.?|no\.?|number|nummer|numero|#|:)\s*)?(?=[\w/.-]*\d)\w[\w/.-]{2,}"
+)
 # A name: one or two capitalised words after the relation noun (on the cased text).
 _NAME = re.compile(r"\s+(?:[A-Z][\w'-]+)(?:\s+(?:van|de|der|den|le|la|du|von)?\s*[A-Z][\w'-]+)?")
 
+_NEXT_WORD = re.compile(r"\s+(\w+)")
 _RELATION_SCORE = 0.6
 _STRONG_SCORE = 0.9
 _LOOKBEHIND = 40  # characters before a relation noun searched for a possessive
@@ -38,6 +40,7 @@ class IdentifierRules:
     relations: PhraseSet
     references: PhraseSet
     possessive: re.Pattern[str]
+    compound_heads: frozenset[str]
 
     @classmethod
     def load(cls, path: Path) -> IdentifierRules:
@@ -48,14 +51,16 @@ class IdentifierRules:
             references=PhraseSet.compile(data["references"]),
             # "mijn collega", "onze nieuwe klant": a possessive, at most one word between.
             possessive=re.compile(rf"(?:{possessive})\s+(?:\w+\s+)?$"),
+            compound_heads=frozenset(fold(w).lower for w in data.get("compound_heads", [])),
         )
 
     def find(self, text: FoldedText, original: str, segment: int, language: str) -> list[Finding]:
         """IDENTIFIER_REF findings in one text."""
         found: list[tuple[int, int, str, float]] = []
         for start, end in self.relations.finditer(text):
-            before = self.possessive.search(text.lower[max(0, start - _LOOKBEHIND):start])
-            if before is None:
+            before = self.possessive.search(text.lower[max(0, start - _LOOKBEHIND) : start])
+            following = _NEXT_WORD.match(text.lower, end)
+            if before is None or (following and following.group(1) in self.compound_heads):
                 continue
             begin = start - (len(before.group(0)))
             name = _NAME.match(text.cased, end)
@@ -70,8 +75,16 @@ class IdentifierRules:
         findings = []
         for start, end, rule_id, score in found:
             o_start, o_end = text.span(start, end)
-            findings.append(Finding(
-                segment=segment, start=o_start, end=o_end, entity_type=IDENTIFIER_REF, score=score,
-                rule_id=rule_id, value=original[o_start:o_end], language=language,
-            ))
+            findings.append(
+                Finding(
+                    segment=segment,
+                    start=o_start,
+                    end=o_end,
+                    entity_type=IDENTIFIER_REF,
+                    score=score,
+                    rule_id=rule_id,
+                    value=original[o_start:o_end],
+                    language=language,
+                )
+            )
         return findings

@@ -20,13 +20,13 @@ scan), which keeps a few hundred entries per language well under a millisecond.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
 from gateway.sensitive.textnorm import FoldedText, fold
 
 _SEPARATOR = r"[\s_\-]*"
-_REGEX_SYNTAX = re.compile(r"[()|?\[\]]")
+_REGEX_SYNTAX = re.compile(r"[()|?\[\]\\]")
 _TOKEN_PIECE = re.compile(r"\*|\s+|[^*\s]+")
 _WORD = re.compile(r"\w+")
 _TOKEN_CACHE = 50_000
@@ -96,7 +96,7 @@ def _is_word_entry(entry: str) -> bool:
 class LabelledPhrases:
     """Entries grouped by label (e.g. category): one token pass finds all labels."""
 
-    def __init__(self, groups: dict[str, Iterable[str]]) -> None:
+    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
         words: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
         self._regexes: list[tuple[str, bool, bool, re.Pattern[str]]] = []
         for label, entries in groups.items():

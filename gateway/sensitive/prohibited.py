@@ -47,8 +47,10 @@ class ProhibitedRules:
         return cls(
             manipulation=PhraseSet.compile(manipulation["terms"]),
             defensive=PhraseSet.compile(manipulation["defensive"]),
-            **{key: PhraseSet.compile(decision[key])
-               for key in ("decisions", "persons", "automation", "direct", "review")},
+            **{
+                key: PhraseSet.compile(decision[key])
+                for key in ("decisions", "persons", "automation", "direct", "review")
+            },
         )
 
     def find(self, text: FoldedText, original: str, segment: int, language: str) -> list[Finding]:
@@ -60,10 +62,18 @@ class ProhibitedRules:
         findings = []
         for entity_type, rule_id, (start, end) in spans:
             o_start, o_end = text.span(start, end)
-            findings.append(Finding(
-                segment=segment, start=o_start, end=o_end, entity_type=entity_type, score=0.85,
-                rule_id=rule_id, value=original[o_start:o_end], language=language,
-            ))
+            findings.append(
+                Finding(
+                    segment=segment,
+                    start=o_start,
+                    end=o_end,
+                    entity_type=entity_type,
+                    score=0.85,
+                    rule_id=rule_id,
+                    value=original[o_start:o_end],
+                    language=language,
+                )
+            )
         return findings
 
     def _manipulation(self, text: FoldedText) -> list[Span]:

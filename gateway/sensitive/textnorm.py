@@ -51,7 +51,7 @@ class FoldedText:
 
     def slice(self, start: int, end: int) -> FoldedText:
         """The folded text between two folded offsets (for per-sentence checks)."""
-        return FoldedText(self.cased[start:end], self.lower[start:end], self.offsets[start:end + 1])
+        return FoldedText(self.cased[start:end], self.lower[start:end], self.offsets[start : end + 1])
 
 
 def fold(text: str) -> FoldedText:

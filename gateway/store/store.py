@@ -33,7 +33,7 @@ DEFAULT_DATABASE_URL = "sqlite:///./gateway.db"
 CHAIN_HEAD_ID = 1
 PURGE_DECISION = "purge"
 # Only these keys of a finding reach the log: what Finding.public() produces (never a value).
-FINDING_KEYS = frozenset(Finding(0, 0, 0, "", 0.0, "", "").public()) | {"message_index", "action"}
+FINDING_KEYS = frozenset(Finding(0, 0, 0, "", 0.0, "", "").public())
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ def normalise_url(url: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every time the store writes is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -128,8 +133,8 @@ class Store:
     def list_keys(self) -> list[KeyInfo]:
         query = select(ApiKey, User).join(User).order_by(User.name, ApiKey.created_at)
         with self._session() as session:
-            return [KeyInfo(key.id, user.name, user.group, key.prefix, key.created_at,
-                            key.revoked_at, user.suspended)
+            return [KeyInfo(key.id, user.name, user.group, key.prefix, _aware(key.created_at),
+                            key.revoked_at and _aware(key.revoked_at), user.suspended)
                     for key, user in session.execute(query)]
 
     def revoke_key(self, key_id: str) -> bool:
@@ -190,12 +195,11 @@ class Store:
         return session.scalars(query).one()
 
     @staticmethod
-    def _append(session: Session, head: ChainHead, record: UseRecord) -> UseLog:
+    def _append(session: Session, head: ChainHead, record: UseRecord) -> None:
         row = UseLog(id=head.last_id + 1, time=_now(), prev_hash=head.last_hash, **_loggable(record))
         row.hash = chain.record_hash(row)
         session.add(row)
         head.last_id, head.last_hash = row.id, row.hash
-        return row
 
     def verify_chain(self) -> tuple[bool, int | None, str]:
         """Check the whole chain: (ok, id of the first bad record or None, message)."""

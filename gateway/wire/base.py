@@ -33,6 +33,8 @@ STRUCTURAL_KEYS = frozenset({"type", "role", "id", "tool_call_id", "call_id", "t
 OPAQUE_KEYS = frozenset({"signature", "data", "encrypted_content"})
 _ID_LIKE = re.compile(r"[A-Za-z0-9_.:\-]{0,256}")
 _BASE64_LIKE = re.compile(r"[A-Za-z0-9+/=_\-]*")
+_MODEL_PART = r"[A-Za-z0-9][A-Za-z0-9._:@+\-]*"
+_MODEL_NAME = re.compile(rf"(?=.{{1,256}}$){_MODEL_PART}(?:/{_MODEL_PART})*")
 # Non-message fields are scanned with this role and a message index outside the messages.
 PARAMETER_ROLE = "parameter"
 NO_MESSAGE = -1
@@ -231,9 +233,17 @@ class WireFormat(ABC):
 
 
 def require_model(body: Mapping[str, Any]) -> str:
+    """The model name, which must look like one.
+
+    Names are ids, optionally with ``/`` between parts (``meta-llama/Llama-3.3-70B``);
+    dot segments, percent-encoding, whitespace and backslashes are refused, so that an
+    allow-list glob such as ``gpt-4.1*`` can never admit a path such as ``gpt-4.1/../x``.
+    """
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise invalid("model must be a non-empty string")
+    if not _MODEL_NAME.fullmatch(model):
+        raise invalid("model must be a model name (letters, digits, '.', '-', '_', ':', '@', '/')")
     return model
 
 

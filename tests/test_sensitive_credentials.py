@@ -1,0 +1,56 @@
+"""Credentials via detect-secrets plus multilingual keywords, and benign tech near misses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.sensitive import SensitiveDetector
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+@pytest.fixture(scope="module")
+def detector() -> SensitiveDetector:
+    return SensitiveDetector.from_rules(RULES)
+
+
+def credentials(detector: SensitiveDetector, text: str) -> list[str]:
+    return [f.value for f in detector.inspect([text], ["en"]) if f.entity_type == "CREDENTIAL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("OPENAI_API_KEY=sk-proj-Qw3rTy8uIoPaSdFgHjKlZx9cVbNm12", "sk-proj-Qw3rTy8uIoPaSdFgHjKlZx9cVbNm12"),
+        ("key: sk-ant-api03-Zx81LmNoPq34RsTuVw56XyZaBc78", "sk-ant-api03-Zx81LmNoPq34RsTuVw56XyZaBc78"),
+        ("DATABASE_URL=postgres://app:Tr0ub4dor3@db.internal:5432/prod", "Tr0ub4dor3"),
+        ('password = "Winter2025!x"', "Winter2025!x"),
+        ("Het wachtwoord: Fietsen!2024", "Fietsen!2024"),
+        ("Le mot de passe est Soleil#9876", "Soleil#9876"),
+        ("Passwort: Berg7Tal!See", "Berg7Tal!See"),
+        ("token ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ", "ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ"),
+        ("user;login;password\nAnn;ann.w;Kx9!mPq2zz", "Kx9!mPq2zz"),
+    ],
+)
+def test_secrets_are_found(detector, text, secret) -> None:
+    assert secret in credentials(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "git show 3f786850e387550fdab836ed7e6dc881de23001b fails with a merge conflict",
+        "The row id is 123e4567-e89b-12d3-a456-426614174000.",
+        "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        'api_key = "YOUR_API_KEY"',
+        "password: <password>",
+        "Set token: xxxxxxxx in the config.",
+        "The password is required for every login.",
+        "Ik ben mijn wachtwoord vergeten, hoe reset ik het?",
+        "Use AKIAIOSFODNN7EXAMPLE from the AWS docs as a sample.",
+    ],
+)
+def test_benign_tech_text_is_not_a_credential(detector, text) -> None:
+    assert credentials(detector, text) == []
