@@ -66,7 +66,8 @@ def main() -> None:
     t0 = time.perf_counter()
     detector = PiiDetector.from_rules()
     print(f"load: {time.perf_counter() - t0:.2f} s")
-    cases = [json.loads(line) for line in open(args.cases, encoding="utf-8") if line.strip()]
+    lines = Path(args.cases).read_text(encoding="utf-8").splitlines()
+    cases = [json.loads(line) for line in lines if line.strip()]
 
     totals: dict[str, Counter] = defaultdict(Counter)
     altered: Counter = Counter()

@@ -10,6 +10,7 @@ connection is cut in the middle of a stream).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import socket
@@ -42,6 +43,7 @@ class Script:
     mode: str = "echo"  # echo | tool
     failure: str | None = None  # None | 500 | redirect | slow | drop
     delay_s: float = 2.0
+    event_delay_s: float = 0.0  # pause before each streamed event
 
 
 @dataclass
@@ -51,10 +53,26 @@ class FakeProvider:
     requests: list[Recorded] = field(default_factory=list)
     script: Script = field(default_factory=Script)
     port: int = 0
+    record: bool = True  # off for benchmarks: the list would grow with every request
+    # How each answer stream ended: "completed", or "closed" when the gateway went away.
+    stream_ends: list[str] = field(default_factory=list)
 
     def reset(self) -> None:
         self.requests.clear()
+        self.stream_ends.clear()
         self.script = Script()
+
+    async def watch(self, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """Relay a stream's events (paced by the script), noting how the stream ended."""
+        end = "closed"
+        try:
+            async for event in events:
+                if self.script.event_delay_s:
+                    await asyncio.sleep(self.script.event_delay_s)
+                yield event
+            end = "completed"
+        finally:
+            self.stream_ends.append(end)
 
     @property
     def posts(self) -> list[Recorded]:
@@ -97,7 +115,8 @@ def build_app(state: FakeProvider) -> Starlette:
     async def record(request: Request) -> Any:
         raw = await request.body()
         body = json.loads(raw) if raw else None
-        state.requests.append(Recorded(request.method, request.url.path, dict(request.headers), body))
+        if state.record:
+            state.requests.append(Recorded(request.method, request.url.path, dict(request.headers), body))
         return body
 
     async def scripted(request: Request) -> Response | None:
@@ -131,7 +150,10 @@ def build_app(state: FakeProvider) -> Starlette:
             )
         answer = ECHO + "\n".join(received_texts(path, body))
         handler = {"/v1/chat/completions": chat, "/v1/responses": responses, "/v1/messages": messages}[path]
-        return handler(body, answer, state.script)
+        response = handler(body, answer, state.script)
+        if isinstance(response, StreamingResponse):
+            response.body_iterator = state.watch(response.body_iterator)
+        return response
 
     async def models(request: Request) -> Response:
         await record(request)
@@ -420,3 +442,19 @@ class ServerThread:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the fake provider in a process of its own (the benchmark does, so that its CPU
+    is not shared with the load generator's threads)."""
+    parser = argparse.ArgumentParser(description="fake LLM provider on loopback")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--chunk", type=int, default=1, help="characters per streamed event")
+    parser.add_argument("--no-record", action="store_true", help="keep no request (long runs)")
+    args = parser.parse_args(argv)
+    state = FakeProvider(script=Script(chunk=args.chunk), record=not args.no_record, port=args.port)
+    uvicorn.run(build_app(state), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

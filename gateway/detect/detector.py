@@ -93,14 +93,11 @@ class PiiDetector:
     def _find_names(self, norms: list[NormalizedText], candidates: list[list[_Candidate]]
                     ) -> list[list[_Candidate]]:
         """Names per text, then every name found anywhere propagated to all texts."""
-        emails = [[(c.start, c.end) for c in per_text if c.entity == EMAIL] for per_text in candidates]
-        pieces = self._names.local_part_pieces(
-            n.text[s:e] for n, spans in zip(norms, emails, strict=True) for s, e in spans)
-        found = [
-            self._names.find(n.text) + self._names.from_local_parts(n.text, pieces, spans)
-            + self._names.on_contact_lines(n.text, [(c.start, c.end) for c in per_text if c.entity in CONTACT_TYPES])
-            for n, spans, per_text in zip(norms, emails, candidates, strict=True)
-        ]
+        emails = [n.text[c.start:c.end] for n, per_text in zip(norms, candidates, strict=True)
+                  for c in per_text if c.entity == EMAIL]
+        pieces = self._names.local_part_pieces(emails)
+        found = [self._names_in(n.text, per_text, pieces)
+                 for n, per_text in zip(norms, candidates, strict=True)]
         regexes = self._names.propagation_regexes(
             n.text[s.start:s.end] for n, spans in zip(norms, found, strict=True) for s in spans)
         out = []
@@ -113,6 +110,13 @@ class PiiDetector:
                 for s in merge(spans + propagated)
             ])
         return out
+
+    def _names_in(self, text: str, candidates: list[_Candidate], pieces: set[str]) -> list[NameSpan]:
+        """Names of one text: own rules, email local parts, and contact rows."""
+        emails = [(c.start, c.end) for c in candidates if c.entity == EMAIL]
+        contacts = [(c.start, c.end) for c in candidates if c.entity in CONTACT_TYPES]
+        return (self._names.find(text) + self._names.from_local_parts(text, pieces, emails)
+                + self._names.on_contact_lines(text, contacts))
 
     def _resolve(self, segment: int, norm: NormalizedText, language: str,
                  candidates: list[_Candidate]) -> list[Finding]:

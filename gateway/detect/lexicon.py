@@ -67,7 +67,8 @@ class Lexicon:
         first = {n for n in first if len(n) >= rules.min_first_name_length}
         last = {fold(n) for n in _provider_words(faker.providers.person, locales, "last_names")}
         stop = {fold(w) for words in STOP_WORDS.values() for w in words}
-        lorem = {fold(w) for w in _provider_words(faker.providers.lorem, rules.common_word_locales, "word_list")}
+        lorem_words = _provider_words(faker.providers.lorem, rules.common_word_locales, "word_list")
+        lorem = {fold(w) for w in lorem_words}
         not_names = {fold(w) for w in [*rules.not_names, *rules.particles, *extra_common]}
         curated = {fold(w) for w in rules.common_words} | not_names
         common = stop | lorem | curated

@@ -105,7 +105,8 @@ class NameFinder:
         self._cue_words = {w for c in self._cues for w in c.split()}
         self._place_prefixes = {fold(p) for p in rules.place_prefixes}
         signoffs = "|".join(re.escape(s) for s in sorted(rules.signoffs, key=len, reverse=True))
-        self._signoff = re.compile(rf"^[ \t]*(?:{signoffs})[ \t]*[,.!]*[ \t]*\n", re.IGNORECASE | re.MULTILINE)
+        self._signoff = re.compile(rf"^[ \t]*(?:{signoffs})[ \t]*[,.!]*[ \t]*\n",
+                                   re.IGNORECASE | re.MULTILINE)
         self._roles = {fold(r) for r in rules.role_mailboxes}
 
     # -- per text ---------------------------------------------------------------------------
@@ -140,6 +141,8 @@ class NameFinder:
         """The rule that makes token ``i`` the start of a name, or None."""
         word = tokens[i].word
         lex = self.lexicon
+        if fold(word) in self._cue_words:
+            return None
         if not is_capitalised(word):
             cued = len(word) >= 3 and lex.is_strong_first_name(word) and self._cue(text, tokens, i)
             return "name:cue_lowercase" if cued else None
@@ -232,7 +235,7 @@ class NameFinder:
         out = []
         for m in _INITIALS.finditer(text):
             n = by_start.get(m.end())
-            if n is None or fold(m.group().split()[0]) in self._cue_words:
+            if n is None or fold(m.group().split()[0]).rstrip(".") in self._cue_words:
                 continue
             if self.is_surname(tokens[n].word) and not self.lexicon.is_common(tokens[n].word):
                 out.append(NameSpan(m.start(), self._extend(text, tokens, n, "").end, "name:initials"))
@@ -276,7 +279,8 @@ class NameFinder:
                     break
                 key = fold("".join(t.word for t in run))
                 if key in pieces and self._plausible_piece(text, key, run[0].start, emails):
-                    out.append(NameSpan(run[0].start, run[-1].start + len(run[-1].word), "name:email_local_part"))
+                    end = run[-1].start + len(run[-1].word)
+                    out.append(NameSpan(run[0].start, end, "name:email_local_part"))
         return out
 
     def _plausible_piece(self, text: str, key: str, pos: int, emails: list[tuple[int, int]]) -> bool:
