@@ -20,9 +20,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.config import Rules
 from gateway.engine import Engine
+from gateway.health import Health, health_routes
 from gateway.pipeline import Pipeline, Store, core_engine
+from gateway.ratelimit import RateLimiter, limiter_from_env
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
 from gateway.upstream import Upstream
+from gateway.web import mount_console
 from gateway.wire import WIRE_FORMATS, WireFormat
 from gateway.wire.errors import (
     REQUEST_TOO_LARGE,
@@ -38,17 +41,22 @@ GLOB_CHARS = frozenset("*?[")
 MAX_HEADER_BYTES = 16 * 1024
 
 
-def create_app(rules: Rules, store: Store, engine: Engine | None = None) -> FastAPI:
-    """The gateway app; ``engine`` defaults to the proxy without detection.
+def create_app(rules: Rules, store: Store, engine: Engine | None = None,
+               limiter: RateLimiter | None = None) -> FastAPI:
+    """The gateway app; ``engine`` defaults to the proxy without detection, ``limiter``
+    to the one ``GATEWAY_REDIS_URL`` selects.
 
-    ``app.state.engine`` is the engine the pipeline runs (also for ``POST /v1/scan``).
+    ``app.state.engine`` is the engine the pipeline runs (also for ``POST /v1/scan``);
+    ``app.state.health`` is the readiness monitor behind ``/healthz``.
     """
     upstream = Upstream()
+    limiter = limiter or limiter_from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await upstream.aclose()
+        await limiter.aclose()
 
     app = FastAPI(title="AI privacy gateway", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
@@ -56,13 +64,13 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None) -> Fast
     app.add_middleware(HeaderLimit)
     app.state.rules = rules
     app.state.engine = engine or core_engine()
-    pipeline = Pipeline(app.state.engine, store, upstream, lambda: app.state.rules)
+    app.state.health = health = Health(lambda: app.state.engine, store, limiter, lambda: app.state.rules)
+    limiter.report_to(health.failed)
+    pipeline = Pipeline(app.state.engine, store, upstream, lambda: app.state.rules, limiter, health.failed)
     for path, wire in WIRE_FORMATS.items():
         app.add_api_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health_routes(health))
 
     @app.get("/v1/models", include_in_schema=False)
     async def models(request: Request) -> Response:
@@ -74,6 +82,8 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None) -> Fast
             return JSONResponse(await pipeline.scan(request))
         except WireError as error:
             return error_response(request, error.status, error.code, error.message)
+
+    mount_console(app, store)  # the DPO console under /admin, before the catch-all
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
                    include_in_schema=False)

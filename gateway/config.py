@@ -40,6 +40,15 @@ class Provider(_Strict):
     # Policy profile for this provider (see rules/policy.yaml), e.g. "in_house".
     profile: str = "default"
     timeout_s: float = 120.0
+    # Customer-facing chatbots: the gateway adds a system instruction that the bot must
+    # say it is an AI (AI Act Art. 50(1)); see gateway.transparency.
+    disclose_ai: bool = False
+    # Every answer carries a notice that AI output must be checked before it is used.
+    verify_reminder: bool = False
+    # Extra attempts after a timeout, a dropped connection or a 5xx.  Each one may send
+    # the prompt to the provider again (it may have received the first one), so the
+    # default is none: only IT can allow that, per provider.
+    retries: int = Field(default=0, ge=0, le=5)
 
     def serves(self, model: str) -> bool:
         """True if ``model`` matches one of the allowed names (shell-style globs)."""
@@ -62,6 +71,36 @@ class Limits(_Strict):
     max_body_bytes: int = 4_000_000
     max_messages: int = 1000
     max_text_chars: int = 400_000
+    # A client that has not sent its whole body by then gets 408 (a slow upload holds a
+    # connection and a worker slot for as long as it lasts).
+    body_timeout_s: float = Field(default=60.0, gt=0)
+
+
+class RateLimit(_Strict):
+    """Requests one user may send: ``requests_per_minute`` on average, ``burst`` at once.
+
+    No ``requests_per_minute`` means no limit.
+    """
+
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    # Requests that may arrive back to back before the average applies (default: one
+    # minute's worth).
+    burst: int | None = Field(default=None, ge=1)
+
+    def burst_size(self) -> int:
+        if self.burst is not None:
+            return self.burst
+        return max(1, int(self.requests_per_minute or 1))
+
+
+class RateLimits(RateLimit):
+    """Per-user rate limits: the fields of :class:`RateLimit` for everyone, and overrides
+    per user group (a group's entry replaces the default as a whole)."""
+
+    groups: dict[str, RateLimit] = Field(default_factory=dict)
+
+    def for_group(self, group: str | None) -> RateLimit:
+        return self.groups.get(group, self) if group is not None else self
 
 
 class Rules(_Strict):
@@ -70,9 +109,15 @@ class Rules(_Strict):
     providers: list[Provider] = Field(default_factory=list)
     contact: Contact = Contact()
     limits: Limits = Limits()
+    rate_limits: RateLimits = RateLimits()
     # Other files under rules/ (relative to this file): detection and policy data.
     detection: str | None = None
     policy: str | None = None
+    # Energy factors per model (default: the shipped rules/energy.yaml).
+    energy: str | None = None
+    # Only users with recorded, unexpired AI-literacy training may use the gateway
+    # (`gateway users training NAME --until DATE`); others get 403 training_required.
+    require_training: bool = False
     source: str = ""
 
     def provider_for_model(self, model: str) -> Provider | None:

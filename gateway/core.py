@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 
@@ -39,7 +40,7 @@ class Segment:
     role: str  # system | user | assistant | tool | developer | input
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     """What the policy does with a finding (rules/policy.yaml names these)."""
 
     BLOCK = "block"
@@ -116,6 +117,8 @@ class Decision:
     block_findings: list[Finding] = field(default_factory=list)
     pseudonymise: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    # 1-based numbers of the messages that caused the block, as users count them.
+    block_messages: list[int] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Counts per detected type over everything the policy saw (for the use log)."""
@@ -139,7 +142,7 @@ class Transformer(Protocol):
     maps every surrogate it introduced back to the real value.
     """
 
-    def transform(self, texts: list[str], findings: list[Finding]) -> tuple[list[str], "Restorer"]: ...
+    def transform(self, texts: list[str], findings: list[Finding]) -> tuple[list[str], Restorer]: ...
 
 
 class Restorer(Protocol):
@@ -147,7 +150,7 @@ class Restorer(Protocol):
 
     def restore(self, text: str) -> str: ...
 
-    def stream(self) -> "StreamRestorer": ...
+    def stream(self) -> StreamRestorer: ...
 
 
 class StreamRestorer(Protocol):
@@ -164,7 +167,7 @@ class IdentityRestorer:
     def restore(self, text: str) -> str:
         return text
 
-    def stream(self) -> "IdentityStreamRestorer":
+    def stream(self) -> IdentityStreamRestorer:
         return IdentityStreamRestorer()
 
 
@@ -184,6 +187,8 @@ class Principal:
     key_id: str
     group: str | None = None
     suspended: bool = False
+    # Last day of valid AI-literacy training (None: not recorded); see gateway.training.
+    trained_until: date | None = None
 
 
 @dataclass
@@ -211,3 +216,5 @@ class UseRecord:
     latency_ms: float | None = None
     stream: bool = False
     language: str | None = None
+    # Estimated energy use in Wh from the token counts (gateway.energy); None without tokens.
+    energy_wh: float | None = None

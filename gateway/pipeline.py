@@ -28,7 +28,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.requests import ClientDisconnect
 
-from gateway.config import Provider, Rules
+from gateway.config import Limits, Provider, Rules
 from gateway.core import (
     Decision,
     Finding,
@@ -40,6 +40,7 @@ from gateway.core import (
     UseRecord,
 )
 from gateway.engine import Engine, scan_texts
+from gateway.ratelimit import MemoryBackend, RateLimiter
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
 from gateway.scan import parse_scan
 from gateway.streaming import SSEDecoder
@@ -50,6 +51,7 @@ from gateway.wire.errors import (
     INVALID_API_KEY,
     MODEL_NOT_ALLOWED,
     PROVIDER_NOT_ALLOWED,
+    REQUEST_TIMEOUT,
     REQUEST_TOO_LARGE,
     UNSUPPORTED_CONTENT,
     UPSTREAM_ERROR,
@@ -137,11 +139,16 @@ def client_key(request: Request) -> str | None:
 class Pipeline:
     """Runs the stages for every proxied request."""
 
-    def __init__(self, engine: Engine, store: Store, upstream: Upstream, rules: Callable[[], Rules]) -> None:
+    def __init__(self, engine: Engine, store: Store, upstream: Upstream, rules: Callable[[], Rules],
+                 limiter: RateLimiter | None = None,
+                 on_failure: Callable[[str, BaseException], None] | None = None) -> None:
         self.engine = engine
         self.store = store
         self.upstream = upstream
         self._rules = rules
+        self.limiter = limiter or RateLimiter(MemoryBackend())
+        # Told about every failed stage (the health monitor turns /healthz unready).
+        self._on_failure = on_failure
 
     async def handle(self, wire: WireFormat, request: Request) -> Response:
         """The answer to one request on one of the proxied endpoints."""
@@ -150,7 +157,8 @@ class Pipeline:
                                        decision="refused"))
         try:
             principal = await self.authenticate(request, ex.record)
-            parsed = self.parse(wire, await read_body(request, ex.rules.limits.max_body_bytes), ex)
+            await self.limiter.admit(principal, ex.rules.rate_limits)
+            parsed = self.parse(wire, await read_body(request, ex.rules.limits), ex)
             provider = self.allowlist(parsed, ex)
             protection = await self.protect(parsed, provider, principal, ex)
             ex.record.decision = "forwarded"
@@ -255,7 +263,7 @@ class Pipeline:
         except WireError as failure:
             error = failure
         return JSONResponse(ex.wire.error_body(error.status, error.code, error.message), error.status,
-                            headers=ex.headers())
+                            headers={**ex.headers(), **error.headers})
 
     async def relay_answer(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
         """A whole (non-stream) answer: restored, logged, then sent."""
@@ -317,6 +325,7 @@ class Pipeline:
             ex.record.decision = "error"
             ex.record.reason_code = UPSTREAM_ERROR
             message = f"the provider's stream failed ({type(exc).__name__})"
+            log.warning("request %s: %s", ex.record.request_id, message)
             yield ex.wire.stream_error(UPSTREAM_ERROR, message).encode()
         finally:
             ex.record.prompt_tokens = relay.usage.prompt_tokens
@@ -340,7 +349,8 @@ class Pipeline:
         record = UseRecord(request_id="req_" + uuid.uuid4().hex, endpoint=SCAN_ENDPOINT, decision="refused")
         try:
             principal = await self.authenticate(request, record)
-            scan = parse_scan(load_json(await read_body(request, rules.limits.max_body_bytes)), rules)
+            await self.limiter.admit(principal, rules.rate_limits)
+            scan = parse_scan(load_json(await read_body(request, rules.limits)), rules)
             record.model, record.provider = scan.model, scan.provider or None
             check_text_limits(scan.texts, len(scan.texts), rules)
             result: dict[str, Any] = await self._guarded(
@@ -374,6 +384,8 @@ class Pipeline:
             return await anyio.to_thread.run_sync(fn, *args)
         except Exception as exc:
             log.error("stage %s failed: %s", stage, type(exc).__name__)
+            if self._on_failure is not None:
+                self._on_failure(stage, exc)
             raise WireError(503, GATEWAY_UNAVAILABLE, FAIL_CLOSED) from exc
 
 
@@ -438,15 +450,20 @@ def check_text_limits(texts: list[str], messages: int, rules: Rules) -> None:
             raise invalid("the body contains invalid Unicode (a lone surrogate)") from exc
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused as soon as it exceeds the limit."""
+async def read_body(request: Request, limits: Limits) -> bytes:
+    """The request body, refused as soon as it exceeds the size limit or takes too long."""
     chunks, size = [], 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise WireError(413, REQUEST_TOO_LARGE, f"the body is larger than {limit} bytes")
-            chunks.append(chunk)
+        with anyio.fail_after(limits.body_timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limits.max_body_bytes:
+                    raise WireError(413, REQUEST_TOO_LARGE,
+                                    f"the body is larger than {limits.max_body_bytes} bytes")
+                chunks.append(chunk)
     except ClientDisconnect as exc:  # nobody reads the answer, but the log records the attempt
         raise invalid("the client disconnected before sending the whole body") from exc
+    except TimeoutError as exc:
+        raise WireError(408, REQUEST_TIMEOUT,
+                        f"the body did not arrive within {limits.body_timeout_s:g} s") from exc
     return b"".join(chunks)

@@ -83,7 +83,9 @@ def test_models_lists_only_allowed_names(oai: openai.OpenAI, claude: anthropic.A
 
 
 def test_healthz(gateway: Gateway) -> None:
-    assert httpx.get(gateway.url + "/healthz").json() == {"status": "ok"}
+    health = httpx.get(gateway.url + "/healthz").json()
+    assert health["status"] == "ok" and set(health["components"].values()) == {"ok"}
+    assert [u.split(":")[0] for u in health["unprotected"]] == ["provider in-house"]  # allow_media
 
 
 def test_keys_stay_where_they_belong(

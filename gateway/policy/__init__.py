@@ -1,5 +1,5 @@
 """The policy stage: findings -> Decision, and the localised block message."""
 
-from gateway.policy.engine import PolicyDecision, PolicyEngine
+from gateway.policy.engine import PolicyEngine
 
-__all__ = ["PolicyDecision", "PolicyEngine"]
+__all__ = ["PolicyEngine"]

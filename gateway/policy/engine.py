@@ -8,7 +8,6 @@ topic action.  One blocking finding blocks the whole request, whatever else was 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.config import Contact
@@ -20,17 +19,6 @@ from gateway.policy.rules import PolicyRules
 ART9_PREFIX = "ART9_"
 # Types that name a category of content rather than a value the pseudonymiser can replace.
 _CATEGORY_PREFIXES = (ART9_PREFIX, "PROHIBITED_", "CREDENTIAL")
-
-
-@dataclass
-class PolicyDecision(Decision):
-    """A Decision that also remembers the user-visible message numbers of the blocks.
-
-    ``core.Decision`` has no message index and ``block_message`` only receives the
-    decision, so the engine records them here (1-based, as users count messages).
-    """
-
-    block_messages: list[int] | None = None
 
 
 class PolicyEngine:
@@ -64,7 +52,7 @@ class PolicyEngine:
     ) -> Decision:
         """The decision for one request (see module docstring)."""
         profile = self._provider_profiles.get(provider, provider)
-        decision = PolicyDecision(blocked=False)
+        decision = Decision(blocked=False)
         for finding, action in self._actions(inspection, segments, profile, user_group):
             _file(decision, finding, action)
         decision.block_findings.sort(key=lambda f: (f.segment, f.start))
@@ -79,9 +67,7 @@ class PolicyEngine:
     def block_message(self, decision: Decision) -> str:
         """The localised explanation for a blocked decision (never contains a value)."""
         categories = [f.entity_type for f in decision.block_findings]
-        numbers = getattr(decision, "block_messages", None) or [
-            f.segment + 1 for f in decision.block_findings
-        ]
+        numbers = decision.block_messages or [f.segment + 1 for f in decision.block_findings]
         return self._messages.render(categories, numbers, decision.language)
 
     def _actions(

@@ -19,6 +19,10 @@ from gateway.store.models import ChainHead, UseLog
 
 # Every UseLog column except the hash itself.
 HASHED_FIELDS = tuple(c.key for c in UseLog.__mapper__.column_attrs if c.key != "hash")
+# Columns added after records were already chained: encoded only when set, so a record
+# written before the column existed (NULL there) keeps its hash, while setting or
+# clearing the value of any record changes the hash and is detected.
+LATER_FIELDS = frozenset({"energy_wh"})
 
 
 def utc_iso(moment: datetime) -> str:
@@ -30,7 +34,8 @@ def utc_iso(moment: datetime) -> str:
 
 def canonical(row: UseLog) -> bytes:
     """The bytes that are hashed: sorted-key compact JSON of the hashed fields."""
-    fields: dict[str, Any] = {name: getattr(row, name) for name in HASHED_FIELDS}
+    fields: dict[str, Any] = {name: getattr(row, name) for name in HASHED_FIELDS
+                              if name not in LATER_FIELDS or getattr(row, name) is not None}
     fields["time"] = utc_iso(row.time)
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

@@ -6,10 +6,10 @@ the tables by hand without quoting.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 HASH_LEN = 64  # hex SHA-256
@@ -27,6 +27,8 @@ class User(Base):
     group: Mapped[str | None] = mapped_column("group_name", String(200))
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Last day of valid AI-literacy training (migration 0003); None: not recorded.
+    training_until: Mapped[date | None] = mapped_column(Date)
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="user")
 
@@ -67,6 +69,8 @@ class UseLog(Base):
     latency_ms: Mapped[float | None] = mapped_column(Float)
     stream: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str | None] = mapped_column(String(16))
+    # Estimated Wh from the token counts (gateway.energy; migration 0003).
+    energy_wh: Mapped[float | None] = mapped_column(Float)
     prev_hash: Mapped[str] = mapped_column(String(HASH_LEN))
     hash: Mapped[str] = mapped_column(String(HASH_LEN))
 

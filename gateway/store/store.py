@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select
@@ -111,6 +111,11 @@ class Store:
     def close(self) -> None:
         self._engine.dispose()
 
+    def sessions(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        """(reader, writer) session factories, for modules that keep tables of their own
+        in this database (:mod:`gateway.store.console`)."""
+        return self._session, self._writer
+
     # -- users and keys ---------------------------------------------------------------
 
     def create_key(self, user: str, group: str | None = None) -> tuple[str, str]:
@@ -163,7 +168,17 @@ class Store:
         # check free of timing differences whatever the database does.
         if not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
             return None
-        return Principal(user=user.name, key_id=key.id, group=user.group, suspended=user.suspended)
+        return Principal(user=user.name, key_id=key.id, group=user.group, suspended=user.suspended,
+                         trained_until=user.training_until)
+
+    def record_training(self, name: str, until: date) -> bool:
+        """Record a user's AI-literacy training, valid through ``until``; False: no such user."""
+        with self._writer.begin() as session:
+            user = self._user(session, name)
+            if user is None:
+                return False
+            user.training_until = until
+        return True
 
     def suspend_user(self, name: str) -> bool:
         return self._set_suspended(name, True)

@@ -12,6 +12,8 @@ INVALID_REQUEST = "invalid_request"
 UNKNOWN_FIELD = "unknown_field"
 UNSUPPORTED_CONTENT = "unsupported_content"
 REQUEST_TOO_LARGE = "request_too_large"
+# 408: the client did not send its body in time.
+REQUEST_TIMEOUT = "request_timeout"
 # 401 / 403: who may use what.
 INVALID_API_KEY = "invalid_api_key"
 USER_SUSPENDED = "user_suspended"
@@ -19,6 +21,8 @@ MODEL_NOT_ALLOWED = "model_not_allowed"
 PROVIDER_NOT_ALLOWED = "provider_not_allowed"
 # 404: no such endpoint.
 UNKNOWN_ENDPOINT = "unknown_endpoint"
+# 429: the user's rate limit (gateway.ratelimit).
+RATE_LIMITED = "rate_limited"
 # 5xx: the gateway or the provider failed.
 GATEWAY_UNAVAILABLE = "gateway_unavailable"
 UPSTREAM_ERROR = "upstream_error"
@@ -32,11 +36,12 @@ class WireError(Exception):
     JSON path) so the caller can find it, without echoing personal data into logs.
     """
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}  # extra response headers, e.g. Retry-After on a 429
 
 
 def invalid(message: str) -> WireError:
