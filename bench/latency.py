@@ -334,7 +334,7 @@ def probe_rows(results: list[tuple[int, Cell, Run, Run]]) -> list[list[str]]:
     return [[language, str(words), header.replace(",", ", ")] for (language, words), header in seen.items()]
 
 
-def report(bench: Bench, workers: list[int]) -> str:
+def report(bench: Bench, workers: list[int], load_before: float) -> str:
     startup = table(
         ["workers", "start-up to /healthz 200 (s)", "RSS per worker (MiB)", "peak RSS per worker (MiB)",
          "supervisor RSS (MiB)"],
@@ -352,7 +352,8 @@ def report(bench: Bench, workers: list[int]) -> str:
         f"Machine: {procinfo.cpu_count()} cores, Python {sys.version.split()[0]}; {bench.n} requests "
         "per cell after warm-up; gateway = `gateway serve` (full engine, SQLite use log, "
         f"log level warning), workers {','.join(map(str, workers))}; "
-        "fake provider on loopback (recording off).",
+        "fake provider on loopback (recording off). Load average (1 min) before/after: "
+        f"{load_before:.1f}/{os.getloadavg()[0]:.1f} (anything else running skews every number).",
         "### Start-up and memory\n\n" + startup,
         "### Added latency, non-stream (ms)\n\n" + plain,
         "`replaced`/`restored`: one checked request per cell (values pseudonymised; answer restored "
@@ -371,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",")]
     cells = plan([1, 8, *([64] if args.full else [])], args.quick)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
         directory = Path(tmp)
         env = {**os.environ, PROVIDER_KEY_ENV: "sk-bench", "GATEWAY_PSEUDONYM_SECRET": SECRET,
@@ -387,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
                           args.n or (20 if args.quick else 100))
             for count in workers:
                 bench.with_workers(count, cells)
-        print(report(bench, workers))
+        print(report(bench, workers, load_before))
     return 0
 
 

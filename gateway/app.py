@@ -66,7 +66,7 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
     app.state.engine = engine or core_engine()
     app.state.health = health = Health(lambda: app.state.engine, store, limiter, lambda: app.state.rules)
     limiter.report_to(health.failed)
-    pipeline = Pipeline(app.state.engine, store, upstream, lambda: app.state.rules, limiter, health.failed)
+    pipeline = Pipeline(app.state.engine, store, upstream, lambda: app.state.rules, limiter, health)
     for path, wire in WIRE_FORMATS.items():
         app.add_api_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
 

@@ -113,6 +113,16 @@ def _set_user(suspend: bool) -> Handler:
     return handler
 
 
+def cmd_admin_create(args: argparse.Namespace) -> int:
+    from gateway.store.console import ConsoleStore
+
+    key_id, raw = ConsoleStore(_open_store()).create_admin(args.name, args.role)
+    print(f"created {args.role} admin key {key_id} for {args.name} (console: /admin)")
+    print("the key is shown only this once; it is on the next line:")
+    print(raw)
+    return 0
+
+
 # -- rules, database, scan -----------------------------------------------------------
 
 
@@ -229,6 +239,12 @@ def _add_admin(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check = rules.add_parser("check", help="validate a rules file")
     check.add_argument("file", nargs="?", default=str(DEFAULT_RULES))
     check.set_defaults(handler=cmd_rules_check)
+
+    admin = commands.add_parser("admin", help="console admin keys").add_subparsers(required=True)
+    create_admin = admin.add_parser("create", help="create an admin key; the key is the last line of output")
+    create_admin.add_argument("--role", required=True, choices=["dpo", "it"])
+    create_admin.add_argument("--name", required=True, help="the admin's name, as the use log shows it")
+    create_admin.set_defaults(handler=cmd_admin_create)
 
     db = commands.add_parser("db", help="the database").add_subparsers(required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)

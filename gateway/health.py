@@ -1,13 +1,19 @@
 """Readiness: which protection components work right now, and what the rules leave unprotected.
 
 A failure seen by live traffic (the pipeline fails closed with 503) marks the
-components behind that stage failed at once, so ``/healthz`` turns unready and a load
-balancer stops sending traffic to this replica.  Only a probe that starts after the
-failure and succeeds clears it.  A probe round sends a fixed canary text through the
-inspector, the policy and the pseudonymiser (checking that restoring the surrogates
-gives the text back), pings the store and the rate limiter's backend; rounds run at
-most every ``interval_s`` seconds however often ``/healthz`` is polled, so probing
-does not add load, and a failed component stays failed for at least that long.
+components behind that stage failed and triggers a probe round at the next check.
+While a probe finds a component failed, ``/healthz`` answers 503 naming it, so a load
+balancer stops sending traffic here, and the pipeline refuses requests with 503
+before anything is forwarded: a log store that cannot write must not let prompts
+through unrecorded.  A failure is cleared only by a probe that starts after it and
+passes, so one request that crashed a detector does not take the replica out, but a
+broken component does.
+
+A probe round sends a fixed canary text through the inspector, the policy and the
+pseudonymiser (checking that restoring the surrogates gives the text back), pings the
+store (taking the use log's write lock) and the rate limiter's backend.  Rounds run
+at most every ``interval_s`` seconds unless a new failure arrives, however often
+``/healthz`` is polled, so probing does not add load.
 
 ``GET /healthz/live`` only says the process answers: a liveness probe must not restart
 every replica because the shared database is down.
@@ -31,6 +37,7 @@ from gateway.core import Segment
 from gateway.engine import Engine
 from gateway.pseudo import SECRET_ENV
 from gateway.ratelimit import MemoryBackend, RateLimiter
+from gateway.wire.errors import GATEWAY_UNAVAILABLE, WireError
 
 PROBE_INTERVAL_S = 5.0
 PROBE_TIMEOUT_S = 5.0
@@ -103,18 +110,33 @@ class Health:
         self._clock = clock
         self._failures: dict[str, Failure] = {}
         self._probed_at: float | None = None
+        self._probe_due = False  # a component failed since the last round
         self._lock = asyncio.Lock()
 
     def failed(self, stage: str, exc: BaseException) -> None:
         """A pipeline stage failed: its components are failed until a later probe passes."""
         now = self._clock()
         for component in STAGE_COMPONENTS.get(stage, (stage,)):
-            self._failures[component] = Failure(type(exc).__name__, now)
+            if component not in self._failures:
+                self._failures[component] = Failure(type(exc).__name__, now)
+                self._probe_due = True
+
+    async def ensure_ready(self) -> None:
+        """Raise WireError 503 while a component is failed; nothing to do when all are well."""
+        if not self._failures:
+            return
+        async with self._lock:
+            if self._due():
+                await self._probe()
+        if self._failures:
+            raise WireError(503, GATEWAY_UNAVAILABLE,
+                            f"the gateway is not ready ({', '.join(sorted(self._failures))} failed), "
+                            "so nothing was sent to the provider")
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
-        """(ready, the ``/healthz`` body); runs a probe round when the last one is old enough."""
+        """(ready, the ``/healthz`` body), probing first when a round is due."""
         async with self._lock:
-            if self._probed_at is None or self._clock() - self._probed_at >= self.interval_s:
+            if self._due():
                 await self._probe()
         components = {name: f"failed: {self._failures[name].error}" if name in self._failures else "ok"
                       for name in COMPONENTS}
@@ -122,8 +144,12 @@ class Health:
         return ready, {"status": "ok" if ready else "unready", "components": components,
                        **describe_rules(self._rules(), self._limiter)}
 
+    def _due(self) -> bool:
+        return (self._probe_due or self._probed_at is None
+                or self._clock() - self._probed_at >= self.interval_s)
+
     async def _probe(self) -> None:
-        started = self._clock()
+        started, self._probe_due = self._clock(), False
         results = await self._timed(lambda: probe_engine(self._engine()))
         if isinstance(results, str):
             results = dict.fromkeys(("detector", "policy", "pseudonymiser"), results)

@@ -78,6 +78,26 @@ class Store(Protocol):
     def record_use(self, record: UseRecord) -> None: ...
 
 
+class Monitor(Protocol):
+    """Health of the components the pipeline depends on (see gateway.health)."""
+
+    def failed(self, stage: str, exc: BaseException) -> None:
+        """A stage raised: its components are failed until a probe passes again."""
+
+    async def ensure_ready(self) -> None:
+        """Raise WireError 503 while a component is failed (probing again when due)."""
+
+
+class NoMonitor:
+    """No health tracking: every request is checked on its own."""
+
+    def failed(self, stage: str, exc: BaseException) -> None:
+        return None
+
+    async def ensure_ready(self) -> None:
+        return None
+
+
 class AllowAllPolicy:
     """The policy of the core gateway: forward everything unchanged."""
 
@@ -140,15 +160,14 @@ class Pipeline:
     """Runs the stages for every proxied request."""
 
     def __init__(self, engine: Engine, store: Store, upstream: Upstream, rules: Callable[[], Rules],
-                 limiter: RateLimiter | None = None,
-                 on_failure: Callable[[str, BaseException], None] | None = None) -> None:
+                 limiter: RateLimiter | None = None, monitor: Monitor | None = None) -> None:
         self.engine = engine
         self.store = store
         self.upstream = upstream
         self._rules = rules
         self.limiter = limiter or RateLimiter(MemoryBackend())
-        # Told about every failed stage (the health monitor turns /healthz unready).
-        self._on_failure = on_failure
+        # Told about every failed stage; refuses requests while a component is failed.
+        self.monitor = monitor or NoMonitor()
 
     async def handle(self, wire: WireFormat, request: Request) -> Response:
         """The answer to one request on one of the proxied endpoints."""
@@ -158,6 +177,7 @@ class Pipeline:
         try:
             principal = await self.authenticate(request, ex.record)
             await self.limiter.admit(principal, ex.rules.rate_limits)
+            await self.monitor.ensure_ready()
             parsed = self.parse(wire, await read_body(request, ex.rules.limits), ex)
             provider = self.allowlist(parsed, ex)
             protection = await self.protect(parsed, provider, principal, ex)
@@ -384,8 +404,7 @@ class Pipeline:
             return await anyio.to_thread.run_sync(fn, *args)
         except Exception as exc:
             log.error("stage %s failed: %s", stage, type(exc).__name__)
-            if self._on_failure is not None:
-                self._on_failure(stage, exc)
+            self.monitor.failed(stage, exc)
             raise WireError(503, GATEWAY_UNAVAILABLE, FAIL_CLOSED) from exc
 
 

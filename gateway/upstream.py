@@ -9,9 +9,11 @@ provider key comes from the environment variable the rules name.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 import httpx
 
 from gateway.config import Provider
@@ -22,6 +24,10 @@ ANTHROPIC_VERSION = "2023-06-01"
 # Client headers that select API behaviour, not identity or destination.
 PASSED_HEADERS = {"anthropic": ("anthropic-version", "anthropic-beta"), "openai": ()}
 CONNECT_TIMEOUT_S = 10.0
+# Pause before retry n is n times this (only for providers whose rules set ``retries``).
+RETRY_BACKOFF_S = 0.25
+
+log = logging.getLogger(__name__)
 
 
 def provider_headers(provider: Provider, client_headers: Mapping[str, str]) -> dict[str, str]:
@@ -65,16 +71,43 @@ class Upstream:
             headers=provider_headers(provider, client_headers),
             timeout=httpx.Timeout(provider.timeout_s, connect=min(CONNECT_TIMEOUT_S, provider.timeout_s)),
         )
-        try:
-            response = await self._client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            raise WireError(504, UPSTREAM_TIMEOUT,
-                            f"provider {provider.name} did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise WireError(502, UPSTREAM_ERROR,
-                            f"provider {provider.name} could not be reached ({type(exc).__name__})") from exc
+        response = await self._send_with_retries(provider, request)
         if response.is_redirect:
             await response.aclose()
             raise WireError(502, UPSTREAM_ERROR,
                             f"provider {provider.name} answered with a redirect, which is not followed")
         return response
+
+    async def _send_with_retries(self, provider: Provider, request: httpx.Request) -> httpx.Response:
+        """Send, and send again after a timeout, a transport error or a 5xx only as often as
+        the provider's ``retries`` allows: the provider may have read the prompt already."""
+        attempt = 0
+        while True:
+            attempt += 1
+            final = attempt > provider.retries
+            try:
+                response = await self._send_once(provider, request)
+            except WireError as error:
+                if final:
+                    raise
+                reason = error.code
+            else:
+                if final or response.status_code < 500:
+                    return response
+                await response.aclose()
+                reason = f"status {response.status_code}"
+            log.warning("provider %s: attempt %d failed (%s); retrying, as its rules allow %d retries",
+                        provider.name, attempt, reason, provider.retries)
+            await anyio.sleep(RETRY_BACKOFF_S * attempt)
+
+    async def _send_once(self, provider: Provider, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            log.warning("provider %s: no answer within %g s", provider.name, provider.timeout_s)
+            raise WireError(504, UPSTREAM_TIMEOUT,
+                            f"provider {provider.name} did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            log.warning("provider %s: unreachable (%s)", provider.name, type(exc).__name__)
+            raise WireError(502, UPSTREAM_ERROR,
+                            f"provider {provider.name} could not be reached ({type(exc).__name__})") from exc

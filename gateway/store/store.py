@@ -111,6 +111,15 @@ class Store:
     def close(self) -> None:
         self._engine.dispose()
 
+    def ping(self) -> None:
+        """Raise unless a use-log record could be written now (for ``/healthz``).
+
+        Takes the chain-head lock exactly as an append does and rolls back, so the probe
+        covers the connection, the tables and the write lock without adding a record.
+        """
+        with self._writer() as session:  # closing the session rolls the transaction back
+            self._lock_head(session)
+
     def sessions(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
         """(reader, writer) session factories, for modules that keep tables of their own
         in this database (:mod:`gateway.store.console`)."""

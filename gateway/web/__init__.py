@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.responses import Response
@@ -16,7 +17,7 @@ from starlette.responses import Response
 from gateway.store import Store
 from gateway.store.console import ConsoleStore
 from gateway.web import admin, pages, reports
-from gateway.web.session import Forbidden, Settings, SignInRequired
+from gateway.web.session import Forbidden, Settings, SignInRequired, signed_in
 from gateway.web.views import render, secure
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -48,4 +49,8 @@ async def _sign_in(request: Request, exc: Exception) -> Response:
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
     reason = exc.reason if isinstance(exc, Forbidden) else "role"
-    return render(request, "error.html", {"message": "error_" + reason}, 403)
+    try:
+        me = await anyio.to_thread.run_sync(signed_in, request)
+    except SignInRequired:
+        me = None
+    return render(request, "error.html", {"me": me, "message": "error_" + reason}, 403)

@@ -75,8 +75,8 @@ def overview(records: Iterable[dict[str, Any]], first: date, last: date) -> Over
         replaced = pseudonymised(record)
         out.pseudonymisations[day] += sum(replaced.values())
         out.pseudonymised_types.update(replaced)
-        if ENERGY_FIELD in record:
-            out.energy_wh = (out.energy_wh or 0.0) + (record[ENERGY_FIELD] or 0.0)
+        if record.get(ENERGY_FIELD) is not None:  # absent before migration 0003 and without tokens
+            out.energy_wh = (out.energy_wh or 0.0) + record[ENERGY_FIELD]
         if record["decision"] == "blocked":
             _count_block(out, day, record)
     return out
