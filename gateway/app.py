@@ -2,9 +2,9 @@
 
 Only the endpoints listed here exist.  Any other path or method is answered 404 in
 the caller's wire format: a proxy that relays "everything else" blindly would be a
-way around the inspection.  The current rules live in ``app.state.rules`` and are
-replaced as a whole by :func:`reload_rules`, so each request sees one consistent
-version while IT edits the file.
+way around the inspection.  The running rules version (rules, engine, energy factors)
+lives in ``app.state.active`` and is replaced as a whole by :mod:`gateway.reload`, so
+each request sees one consistent version while IT edits the file.
 """
 
 from __future__ import annotations
@@ -18,12 +18,19 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.active import EngineBuilder, build_active
 from gateway.config import Rules
 from gateway.engine import Engine
 from gateway.health import Health, health_routes
+from gateway.metrics import Metrics
+from gateway.metrics import add_routes as add_metrics_routes
+from gateway.observe import ObservedStore
 from gateway.pipeline import Pipeline, Store, core_engine
 from gateway.ratelimit import RateLimiter, limiter_from_env
+from gateway.reload import Reloader, activate
+from gateway.reload import add_routes as add_reload_routes
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
+from gateway.transparency import add_routes as add_usage_routes
 from gateway.upstream import Upstream
 from gateway.web import mount_console
 from gateway.wire import WIRE_FORMATS, WireFormat
@@ -42,19 +49,22 @@ MAX_HEADER_BYTES = 16 * 1024
 
 
 def create_app(rules: Rules, store: Store, engine: Engine | None = None,
-               limiter: RateLimiter | None = None) -> FastAPI:
+               limiter: RateLimiter | None = None, build_engine: EngineBuilder | None = None) -> FastAPI:
     """The gateway app; ``engine`` defaults to the proxy without detection, ``limiter``
     to the one ``GATEWAY_REDIS_URL`` selects.
 
     ``app.state.engine`` is the engine the pipeline runs (also for ``POST /v1/scan``);
-    ``app.state.health`` is the readiness monitor behind ``/healthz``.
+    ``app.state.health`` is the readiness monitor behind ``/healthz``.  ``build_engine``
+    builds the engine of a reloaded rules file (default: the proxy without detection).
     """
     upstream = Upstream()
     limiter = limiter or limiter_from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.reloader.start()
         yield
+        await app.state.reloader.stop()
         await upstream.aclose()
         await limiter.aclose()
 
@@ -62,11 +72,15 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
                   openapi_url=None)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(HeaderLimit)
-    app.state.rules = rules
-    app.state.engine = engine or core_engine()
+    builder = build_engine or _core_builder
+    activate(app, build_active(rules, builder, engine))
+    app.state.reloader = reloader = Reloader(app, store, builder)
+    app.state.reload = reloader.console_hook  # the console's reload button (gateway.web.admin)
+    app.state.metrics = metrics = Metrics()
     app.state.health = health = Health(lambda: app.state.engine, store, limiter, lambda: app.state.rules)
     limiter.report_to(health.failed)
-    pipeline = Pipeline(app.state.engine, store, upstream, lambda: app.state.rules, limiter, health)
+    observed = ObservedStore(store, lambda: app.state.active.energy, metrics)
+    pipeline = Pipeline(lambda: app.state.active, observed, upstream, limiter, health)
     for path, wire in WIRE_FORMATS.items():
         app.add_api_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
 
@@ -83,6 +97,9 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
         except WireError as error:
             return error_response(request, error.status, error.code, error.message)
 
+    add_reload_routes(app)
+    add_usage_routes(app, pipeline, store)
+    add_metrics_routes(app, metrics)
     mount_console(app, store)  # the DPO console under /admin, before the catch-all
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
@@ -94,9 +111,8 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
     return app
 
 
-def reload_rules(app: FastAPI, rules: Rules) -> None:
-    """Swap the rules atomically; requests in flight keep the version they started with."""
-    app.state.rules = rules
+def _core_builder(rules: Rules) -> Engine:
+    return core_engine()
 
 
 def _endpoint(pipeline: Pipeline, wire: WireFormat) -> Any:

@@ -13,11 +13,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gateway.config import DEFAULT_RULES, Rules, RulesError, load_rules
+from gateway.energy import load_energy
 from gateway.store import Store
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def build_app(rules: Rules, store: Store) -> FastAPI:
     from gateway.app import create_app
     from gateway.engine import build_engine
 
-    return create_app(rules, store, build_engine(rules))
+    return create_app(rules, store, build_engine(rules), build_engine=build_engine)
 
 
 def worker_app() -> FastAPI:
@@ -113,6 +114,22 @@ def _set_user(suspend: bool) -> Handler:
     return handler
 
 
+def cmd_users_training(args: argparse.Namespace) -> int:
+    """Record a user's AI-literacy training (``require_training: true`` in the rules)."""
+    if not _open_store().record_training(args.name, args.until):
+        print(f"no user {args.name} (create a key for them first)", file=sys.stderr)
+        return 1
+    print(f"recorded AI-literacy training for {args.name}, valid through {args.until.isoformat()}")
+    return 0
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
 def cmd_admin_create(args: argparse.Namespace) -> int:
     from gateway.store.console import ConsoleStore
 
@@ -129,6 +146,7 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
 def cmd_rules_check(args: argparse.Namespace) -> int:
     try:
         rules = load_rules(args.file)
+        load_energy(rules)
     except RulesError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -232,6 +250,11 @@ def _add_keys_and_users(commands: argparse._SubParsersAction[argparse.ArgumentPa
         sub = users.add_parser(name, help=f"{name} a user's access (keys stay as they are)")
         sub.add_argument("name")
         sub.set_defaults(handler=_set_user(suspend))
+    training = users.add_parser("training", help="record a user's AI-literacy training and its expiry")
+    training.add_argument("name")
+    training.add_argument("--until", type=_day, required=True, metavar="YYYY-MM-DD",
+                          help="last day the training is valid")
+    training.set_defaults(handler=cmd_users_training)
 
 
 def _add_admin(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 
+from fastapi import FastAPI
+from fastapi.responses import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -78,3 +80,12 @@ class Metrics:
             multiprocess.MultiProcessCollector(merged)
             return generate_latest(merged), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def add_routes(app: FastAPI, metrics: Metrics) -> None:
+    """``GET /metrics`` for the monitoring system (no user names or content in any label)."""
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)

@@ -18,6 +18,7 @@ import logging
 import math
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,6 +29,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.requests import ClientDisconnect
 
+from gateway.active import Active
 from gateway.config import Limits, Provider, Rules
 from gateway.core import (
     Decision,
@@ -44,6 +46,8 @@ from gateway.ratelimit import MemoryBackend, RateLimiter
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
 from gateway.scan import parse_scan
 from gateway.streaming import SSEDecoder
+from gateway.training import check_training
+from gateway.transparency import answer_headers, counts_header, with_disclosure
 from gateway.upstream import Upstream
 from gateway.wire.base import ParsedRequest, WireFormat, restore_strings
 from gateway.wire.errors import (
@@ -138,14 +142,16 @@ class Exchange:
 
     wire: WireFormat
     rules: Rules
+    engine: Engine  # from the same rules version as ``rules``, kept for the whole request
     record: UseRecord
     started: float = field(default_factory=time.perf_counter)
     pseudonymised: dict[str, int] = field(default_factory=dict)
+    warned: dict[str, int] = field(default_factory=dict)
 
     def headers(self) -> dict[str, str]:
-        counts = ",".join(f"{k}={v}" for k, v in sorted(self.pseudonymised.items()))
         return {"x-gateway-request-id": self.record.request_id, "x-gateway-decision": self.record.decision,
-                "x-gateway-pseudonymised": counts}
+                "x-gateway-pseudonymised": counts_header(self.pseudonymised),
+                **answer_headers(self.rules, self.record, self.warned)}
 
 
 def client_key(request: Request) -> str | None:
@@ -159,30 +165,33 @@ def client_key(request: Request) -> str | None:
 class Pipeline:
     """Runs the stages for every proxied request."""
 
-    def __init__(self, engine: Engine, store: Store, upstream: Upstream, rules: Callable[[], Rules],
+    def __init__(self, active: Callable[[], Active], store: Store, upstream: Upstream,
                  limiter: RateLimiter | None = None, monitor: Monitor | None = None) -> None:
-        self.engine = engine
+        # The running rules version (rules + engine), read once per request: a reload
+        # swaps it without affecting requests in flight.
+        self._active = active
         self.store = store
         self.upstream = upstream
-        self._rules = rules
         self.limiter = limiter or RateLimiter(MemoryBackend())
         # Told about every failed stage; refuses requests while a component is failed.
         self.monitor = monitor or NoMonitor()
 
     async def handle(self, wire: WireFormat, request: Request) -> Response:
         """The answer to one request on one of the proxied endpoints."""
-        ex = Exchange(wire=wire, rules=self._rules(),
+        active = self._active()
+        ex = Exchange(wire=wire, rules=active.rules, engine=active.engine,
                       record=UseRecord(request_id="req_" + uuid.uuid4().hex, endpoint=wire.endpoint,
                                        decision="refused"))
         try:
-            principal = await self.authenticate(request, ex.record)
+            principal = await self.authenticate(request, ex.record, ex.rules)
             await self.limiter.admit(principal, ex.rules.rate_limits)
             await self.monitor.ensure_ready()
             parsed = self.parse(wire, await read_body(request, ex.rules.limits), ex)
             provider = self.allowlist(parsed, ex)
             protection = await self.protect(parsed, provider, principal, ex)
             ex.record.decision = "forwarded"
-            answer = await self.upstream.send(provider, wire, protection.body, request.headers)
+            body = with_disclosure(provider, wire.endpoint, protection.body)
+            answer = await self.upstream.send(provider, wire, body, request.headers)
         except WireError as error:
             return await self.refuse(error, ex)
         ex.record.upstream_status = answer.status_code
@@ -193,8 +202,13 @@ class Pipeline:
 
     # -- stages before forwarding ---------------------------------------------------
 
-    async def authenticate(self, request: Request, record: UseRecord | None = None) -> Principal:
-        """The active user behind the request's gateway key; WireError 401/403 otherwise."""
+    async def authenticate(self, request: Request, record: UseRecord | None = None,
+                           rules: Rules | None = None) -> Principal:
+        """The active user behind the request's gateway key; WireError 401/403 otherwise.
+
+        With ``rules``, also their training requirement (gateway.training): staff may
+        still see their own records without it, not use AI.
+        """
         key = client_key(request)
         if not key:
             raise WireError(401, INVALID_API_KEY,
@@ -206,6 +220,8 @@ class Pipeline:
             record.user, record.key_id = principal.user, principal.key_id
         if principal.suspended:
             raise WireError(403, USER_SUSPENDED, "access to the gateway is suspended for this user")
+        if rules is not None:
+            check_training(principal, rules)
         return principal
 
     def parse(self, wire: WireFormat, raw: bytes, ex: Exchange) -> ParsedRequest:
@@ -239,28 +255,30 @@ class Pipeline:
     async def protect(self, parsed: ParsedRequest, provider: Provider, principal: Principal,
                       ex: Exchange) -> Protection:
         """Inspect, decide and transform, in a worker thread (detection is CPU-bound)."""
-        protection = await self._guarded("protect", self._protect, parsed, provider, principal, ex.record)
+        protection = await self._guarded("protect", self._protect, ex.engine, parsed, provider, principal,
+                                         ex.record)
         ex.pseudonymised = protection.pseudonymised
         decision = protection.decision
+        ex.warned = dict(Counter(f.entity_type for f in decision.warnings))
         if decision.blocked:
-            message = getattr(self.engine.policy, "block_message", None)
+            message = getattr(ex.engine.policy, "block_message", None)
             text = await self._guarded("decide", message, decision) if message else GENERIC_BLOCK
             ex.record.decision = "blocked"
             raise PolicyBlock(403, decision.reason_code or "blocked", text)
         return protection
 
-    def _protect(self, parsed: ParsedRequest, provider: Provider, principal: Principal,
+    def _protect(self, engine: Engine, parsed: ParsedRequest, provider: Provider, principal: Principal,
                  record: UseRecord) -> Protection:
         texts = parsed.texts()
-        inspection = self.engine.inspector.inspect(texts)
-        decision = self.engine.policy.decide(inspection, parsed.segments, provider.name, principal.group)
+        inspection = engine.inspector.inspect(texts)
+        decision = engine.policy.decide(inspection, parsed.segments, provider.name, principal.group)
         record.counts = decision.counts()
         record.findings = [f.public() for f in inspection.findings]
         record.reason_code = decision.reason_code
         record.language = decision.language
         if decision.blocked or not decision.pseudonymise:
             return Protection(decision, parsed.body, IdentityRestorer())
-        new_texts, restorer = self.engine.transformer.transform(texts, decision.pseudonymise)
+        new_texts, restorer = engine.transformer.transform(texts, decision.pseudonymise)
         counts: dict[str, int] = {}
         for finding in decision.pseudonymise:
             counts[finding.entity_type] = counts.get(finding.entity_type, 0) + 1
@@ -365,16 +383,17 @@ class Pipeline:
         Logged like a proxied request (decision ``scanned``, types and counts only).
         Raises WireError for refusals and failures, after logging them.
         """
-        started, rules = time.perf_counter(), self._rules()
+        started, active = time.perf_counter(), self._active()
+        rules = active.rules
         record = UseRecord(request_id="req_" + uuid.uuid4().hex, endpoint=SCAN_ENDPOINT, decision="refused")
         try:
-            principal = await self.authenticate(request, record)
+            principal = await self.authenticate(request, record, rules)
             await self.limiter.admit(principal, rules.rate_limits)
             scan = parse_scan(load_json(await read_body(request, rules.limits)), rules)
             record.model, record.provider = scan.model, scan.provider or None
             check_text_limits(scan.texts, len(scan.texts), rules)
             result: dict[str, Any] = await self._guarded(
-                "scan", scan_texts, self.engine, scan.texts, scan.provider, principal.group)
+                "scan", scan_texts, active.engine, scan.texts, scan.provider, principal.group)
         except WireError as error:
             record.decision = "error" if error.status >= 500 else "refused"
             record.reason_code = error.code

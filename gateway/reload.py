@@ -142,6 +142,17 @@ class Reloader:
                 metrics.reloads.labels("applied" if result.applied else "rejected").inc()
             return result
 
+    async def console_hook(self) -> str:
+        """The console's reload button (``app.state.reload``): the outcome as text.
+
+        The console chains the admin's action itself; a rejected file raises, with the
+        reason, as the console expects.
+        """
+        result = await self.reload("console")
+        if not result.applied:
+            raise RulesError(result.reason or "rejected")
+        return describe(result)
+
     def _load(self, source: str) -> Active:
         if not source or not Path(source).is_file():
             raise RulesError(f"the running rules were not loaded from a file ({source or 'no source'})")
@@ -190,6 +201,13 @@ class Reloader:
             await self.reload(FILE_WATCH)
             paths = watched_paths(self.active.rules)  # the new rules may name other files
             stamps = _stamp(paths)
+
+
+def describe(result: ReloadResult) -> str:
+    """One line for people: what changed."""
+    changes = ", ".join(k for k in result.summary if k[0] in "+-~") or "no provider or model changed"
+    return (f"rules reloaded from {result.source}: {result.summary.get('providers', 0)} providers, "
+            f"{result.summary.get('models', 0)} models; {changes}")
 
 
 def _reason(exc: Exception) -> str:

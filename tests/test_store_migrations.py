@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from store_helpers import BACKENDS, database_url, raw_engine
 
 from gateway.store import Store
-from gateway.store.migrate import SCRIPT_LOCATION
+from gateway.store.migrate import alembic_config
 from gateway.store.models import Base
 
 
@@ -25,6 +25,7 @@ def test_migrations_match_the_models(backend: str, tmp_path: Path) -> None:
         with engine.connect() as conn:
             differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
             version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            head = ScriptDirectory.from_config(alembic_config(conn)).get_current_head()
         engine.dispose()
         assert differences == []
-        assert version == ScriptDirectory(SCRIPT_LOCATION).get_current_head()
+        assert version == head
