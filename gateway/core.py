@@ -68,10 +68,14 @@ class Finding:
     value: str = field(repr=False)
     language: str = "en"
 
-    def public(self) -> dict[str, Any]:
-        """The finding without its value: safe for logs, headers and the scan API."""
+    def public(self, message_index: int | None = None) -> dict[str, Any]:
+        """The finding without its value: safe for logs, headers and the scan API.
+
+        ``message_index`` (the Segment's) tells the DPO which message it was in.
+        """
         return {
             "segment": self.segment,
+            "message": message_index,
             "start": self.start,
             "end": self.end,
             "type": self.entity_type,

@@ -273,7 +273,7 @@ class Pipeline:
         inspection = engine.inspector.inspect(texts)
         decision = engine.policy.decide(inspection, parsed.segments, provider.name, principal.group)
         record.counts = decision.counts()
-        record.findings = [f.public() for f in inspection.findings]
+        record.findings = [f.public(parsed.segments[f.segment].message_index) for f in inspection.findings]
         record.reason_code = decision.reason_code
         record.language = decision.language
         if decision.blocked or not decision.pseudonymise:

@@ -1,11 +1,19 @@
-"""Is an Art. 9 term about an identifiable person?  Decided on sentence windows.
+"""Is an Art. 9 term about an identifiable person?  Decided on the structure of the request.
 
 "Explain the symptoms of diabetes" is a topic; "Margot has diabetes" is special-category
 data.  A term counts when an identifying finding (a name, contact detail, national
-number, or a relation reference such as "my colleague Sarah") is in the same sentence,
-in a recent sentence that a pronoun in the term's sentence refers back to, or anywhere
-in a short message.  Sentences are numbered across all messages of the request so a
-pronoun in the last turn can reach a name given just before.
+number, or a relation reference such as "my colleague Sarah") is tied to it by one of:
+
+- the same sentence;
+- a pronoun in the term's sentence: it refers back to the nearest person named earlier
+  in the same message (at any distance), or in the last few sentences of earlier
+  messages (sentences are numbered across messages, so the last turn reaches a name
+  given just before);
+- a short message: every identifier in it counts;
+- a message about one subject: a message that names one or two persons before the term
+  (a header line "Werknemer: <name>", a letter or file about someone, "Herr X, customer
+  number ...") is about them, so health facts anywhere after it are too, unless the
+  term's sentence is generic ("a general text about what diabetes is", "our policy").
 """
 
 from __future__ import annotations
@@ -16,9 +24,12 @@ from dataclasses import dataclass
 
 from gateway.core import Finding
 from gateway.policy.rules import Identifiability
-from gateway.sensitive.textnorm import sentence_spans
+from gateway.sensitive.patterns import PhraseSet
+from gateway.sensitive.textnorm import fold, sentence_spans
 
 _WORD = re.compile(r"\w+")
+_PERSON = "PERSON"
+_NAME_TOKEN_MIN = 3  # name tokens this long or longer identify a person across mentions
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,7 @@ class SentenceMap:
     """Sentences of every text, in request order, with a lookup from finding to sentence."""
 
     def __init__(self, texts: list[str], languages: list[str], config: Identifiability) -> None:
+        self.texts = texts
         self.sentences: list[_Sentence] = []
         self._starts: dict[int, list[int]] = {}
         self._first: dict[int, int] = {}
@@ -53,18 +65,69 @@ class SentenceMap:
         local = max(0, bisect_right(self._starts[finding.segment], finding.start) - 1)
         return self._first[finding.segment] + local
 
+    def sentence_text(self, position: int) -> str:
+        sentence = self.sentences[position]
+        return self.texts[sentence.segment][sentence.start : sentence.end]
 
-def identifiable(
-    term: Finding, identifiers: list[Finding], sentences: SentenceMap, config: Identifiability
-) -> bool:
-    """True when ``term`` is tied to a person by one of ``identifiers`` (see module docstring)."""
-    position = sentences.index(term)
-    window = {position}
-    if sentences.sentences[position].has_pronoun:
-        window.update(range(max(0, position - config.pronoun_lookback), position))
+
+class Identification:
+    """The compiled identifiability rules (rules/policy.yaml ``identifiability``)."""
+
+    def __init__(self, config: Identifiability) -> None:
+        self.config = config
+        self._generic = PhraseSet(config.generic_cues)
+
+    def identifiers(self, findings: list[Finding]) -> list[Finding]:
+        """The findings that single out a person."""
+        config = self.config
+        return [f for f in findings if f.entity_type in config.identifying_types and f.score >= config.min_score]
+
+    def identifiable(self, term: Finding, identifiers: list[Finding], sentences: SentenceMap) -> bool:
+        """True when ``term`` is tied to a person by one of ``identifiers`` (see module docstring)."""
+        same_message = [f for f in identifiers if f.segment == term.segment]
+        if same_message and sentences.short[term.segment]:
+            return True
+        position = sentences.index(term)
+        positions = [sentences.index(f) for f in identifiers]
+        if position in positions:
+            return True
+        if sentences.sentences[position].has_pronoun and self._pronoun_reaches(
+            position, positions, identifiers, term.segment
+        ):
+            return True
+        return self._about_subject(term, same_message, sentences, position)
+
+    def _pronoun_reaches(
+        self, position: int, positions: list[int], identifiers: list[Finding], segment: int
+    ) -> bool:
+        lookback = position - self.config.pronoun_lookback
+        return any(
+            other < position and (found.segment == segment or other >= lookback)
+            for other, found in zip(positions, identifiers, strict=True)
+        )
+
+    def _about_subject(
+        self, term: Finding, same_message: list[Finding], sentences: SentenceMap, position: int
+    ) -> bool:
+        """The message introduces few persons before the term and the term is not generic."""
+        before = [f for f in same_message if f.start < term.start]
+        if not before or _person_count(same_message) > self.config.subject_max_persons:
+            return False
+        return not self._generic.search(fold(sentences.sentence_text(position)))
+
+
+def _person_count(identifiers: list[Finding]) -> int:
+    """Distinct persons among PERSON findings; mentions sharing a name token are one person.
+
+    Without a PERSON finding, other identifiers (a national number, a reference) point to
+    one subject.
+    """
+    groups: list[set[str]] = []
     for finding in identifiers:
-        if finding.segment == term.segment and sentences.short[term.segment]:
-            return True
-        if sentences.index(finding) in window:
-            return True
-    return False
+        if finding.entity_type != _PERSON:
+            continue
+        tokens = {t for t in _WORD.findall(finding.value.lower()) if len(t) >= _NAME_TOKEN_MIN}
+        matching = [g for g in groups if g & tokens]
+        merged = tokens.union(*matching)
+        groups = [g for g in groups if not g & tokens] + [merged]
+    return len(groups) or (1 if identifiers else 0)
