@@ -53,9 +53,11 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
     """The gateway app; ``engine`` defaults to the proxy without detection, ``limiter``
     to the one ``GATEWAY_REDIS_URL`` selects.
 
-    ``app.state.engine`` is the engine the pipeline runs (also for ``POST /v1/scan``);
-    ``app.state.health`` is the readiness monitor behind ``/healthz``.  ``build_engine``
-    builds the engine of a reloaded rules file (default: the proxy without detection).
+    ``app.state.active`` is the rules version the pipeline runs (rules, engine, energy
+    factors; ``app.state.rules`` and ``app.state.engine`` mirror it) and ``app.state.reloader``
+    replaces it (gateway.reload), building the engine of a new rules file with
+    ``build_engine`` (default: the proxy without detection).  ``app.state.health`` is the
+    readiness monitor behind ``/healthz``.
     """
     upstream = Upstream()
     limiter = limiter or limiter_from_env()

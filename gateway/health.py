@@ -154,7 +154,9 @@ class Health:
         if isinstance(results, str):
             results = dict.fromkeys(("detector", "policy", "pseudonymiser"), results)
         results["store"] = await self._timed(lambda: probe_store(self._store))
-        results["rate_limiter"] = await self._timed_async(self._limiter.backend.ping)
+        # Redis is only a dependency when the rules set a limit.
+        limited = has_rate_limits(self._rules())
+        results["rate_limiter"] = await self._timed_async(self._limiter.backend.ping) if limited else None
         for name, error in results.items():
             if error is None:
                 if name in self._failures and self._failures[name].since < started:
@@ -183,15 +185,19 @@ class Health:
         return None
 
 
+def has_rate_limits(rules: Rules) -> bool:
+    limits = rules.rate_limits
+    return limits.requests_per_minute is not None or any(
+        g.requests_per_minute is not None for g in limits.groups.values())
+
+
 def describe_rules(rules: Rules, limiter: RateLimiter) -> dict[str, Any]:
     """What the rules and the environment leave unprotected or per-process (no secrets)."""
     unprotected = [f"provider {p.name}: images, files and audio are forwarded without inspection "
                    "(allow_media)" for p in rules.providers if p.allow_media]
     warnings = [f"provider {p.name}: a failed request may be sent again, up to {p.retries} times "
                 "(retries)" for p in rules.providers if p.retries]
-    limits = rules.rate_limits
-    limited = limits.requests_per_minute is not None or any(
-        g.requests_per_minute is not None for g in limits.groups.values())
+    limited = has_rate_limits(rules)
     if not limited:
         warnings.append("no per-user rate limit (rate_limits in the rules)")
     elif isinstance(limiter.backend, MemoryBackend):

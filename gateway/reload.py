@@ -97,7 +97,7 @@ def watched_paths(rules: Rules) -> list[Path]:
 
 def _stamp(paths: list[Path]) -> tuple[tuple[int, int] | None, ...]:
     """Modification time and size of each file (None while it does not exist)."""
-    stamps = []
+    stamps: list[tuple[int, int] | None] = []
     for path in paths:
         try:
             info = path.stat()

@@ -31,8 +31,8 @@ def check_training(principal: Principal, rules: Rules, on: date | None = None) -
     """Raise WireError 403 when the rules require training and the user has none valid."""
     if not rules.require_training or is_trained(principal, on or today()):
         return
-    expired = principal.trained_until is not None
-    state = f"expired on {principal.trained_until.isoformat()}" if expired else "is not recorded"
+    until = principal.trained_until
+    state = f"expired on {until.isoformat()}" if until is not None else "is not recorded"
     raise WireError(403, TRAINING_REQUIRED,
                     f"using AI through the gateway requires AI-literacy training, and yours {state}. "
                     f"To get access, follow the training and ask {how_to_reach(rules.contact)} "

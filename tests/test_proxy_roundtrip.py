@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import anthropic
 import httpx
 import openai
 from conftest import KEY, PROVIDER_KEY, Gateway
 from fakeprovider import FakeProvider
+
+from gateway.core import UseRecord
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}]
 ECHOED = "ECHO:\nBe brief.\nHello there"
@@ -36,8 +40,8 @@ def test_chat_stream_with_usage(oai: openai.OpenAI, gateway: Gateway) -> None:
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == ECHOED
     assert any(c.choices and c.choices[0].finish_reason == "stop" for c in chunks)
-    record = gateway.store.records[-1]
-    assert record.stream and record.prompt_tokens == 7 and record.completion_tokens == 3
+    record = wait_for_record(gateway, stream=True)
+    assert record.prompt_tokens == 7 and record.completion_tokens == 3
 
 
 def test_responses_non_stream_and_stream(oai: openai.OpenAI) -> None:
@@ -112,3 +116,14 @@ def test_dropped_identifier_fields_never_reach_the_provider(
     )
     body = provider.posts[-1].body
     assert "user" not in body and "metadata" not in body
+
+
+def wait_for_record(gateway: Gateway, stream: bool, timeout_s: float = 5.0) -> UseRecord:
+    """The newest use record of the given kind; a stream's record is written after its last event."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [r for r in gateway.store.records if r.stream == stream]
+        if found:
+            return found[-1]
+        time.sleep(0.02)
+    raise AssertionError("no use record was written")

@@ -3,6 +3,7 @@ nothing is forwarded, and /healthz is unready (naming the component) until a pro
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,11 +13,13 @@ import httpx
 import openai
 import pytest
 from fakeprovider import FakeProvider
-from scale_helpers import FREE_KEY, HELLO, ScaleGateway, scale_gateway
+from scale_helpers import FREE_KEY, HELLO, ScaleGateway, SwitchableStore, scale_gateway
 
+from gateway.config import parse_rules
 from gateway.core import Decision, Inspection
-from gateway.health import probe_engine
+from gateway.health import Health, probe_engine
 from gateway.pipeline import core_engine
+from gateway.ratelimit import RateLimiter, RedisBackend
 
 
 @pytest.fixture
@@ -131,3 +134,13 @@ def test_probe_checks_the_round_trip() -> None:
     assert probe_engine(engine) == {"detector": "RuntimeError",
                                     "policy": "not checked (an earlier stage failed)",
                                     "pseudonymiser": "not checked (an earlier stage failed)"}
+
+
+def test_redis_is_not_a_dependency_without_rate_limits() -> None:
+    dead_redis = RateLimiter(RedisBackend("redis://127.0.0.1:1/0"))
+    health = Health(core_engine, SwitchableStore(), dead_redis, lambda: parse_rules("providers: []"))
+    ready, body = asyncio.run(health.report())
+    assert ready and body["rate_limiter"] == "off"
+    limited = parse_rules("rate_limits: {requests_per_minute: 5}")
+    ready, body = asyncio.run(Health(core_engine, SwitchableStore(), dead_redis, lambda: limited).report())
+    assert not ready and body["components"]["rate_limiter"] == "failed: ConnectionError"

@@ -32,6 +32,12 @@ def credentials(detector: SensitiveDetector, text: str) -> list[str]:
         ("Passwort: Berg7Tal!See", "Berg7Tal!See"),
         ("token ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ", "ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ"),
         ("user;login;password\nAnn;ann.w;Kx9!mPq2zz", "Kx9!mPq2zz"),
+        # No colon: a few words and "is", or a bare value that mixes character classes.
+        ("Het wachtwoord van de printer in de gang is Toner-Blauw-5520.", "Toner-Blauw-5520"),
+        ("Login jan.smet, wachtwoord Zomer#Brugge19 voor de eerste keer.", "Zomer#Brugge19"),
+        ("Le mot de passe du coffre est Rivage42tulipe", "Rivage42tulipe"),
+        ("Das Passwort für das WLAN lautet Hafen!Licht88", "Hafen!Licht88"),
+        ("the pwd Qz7!kLm2pX works until friday", "Qz7!kLm2pX"),
     ],
 )
 def test_secrets_are_found(detector, text, secret) -> None:
@@ -50,6 +56,10 @@ def test_secrets_are_found(detector, text, secret) -> None:
         "The password is required for every login.",
         "Ik ben mijn wachtwoord vergeten, hoe reset ik het?",
         "Use AKIAIOSFODNN7EXAMPLE from the AWS docs as a sample.",
+        "Het wachtwoord van de klantenzone is verlopen, stuur een reset.",
+        "The password manager Bitwarden is our standard.",
+        "Kies een wachtwoord met minstens twaalf tekens.",
+        "Wachtwoord Vergeten? Klik dan op de link.",
     ],
 )
 def test_benign_tech_text_is_not_a_credential(detector, text) -> None:

@@ -71,7 +71,8 @@ class PiiDetector:
         norms = [normalize(text) for text in texts]
         languages = [self._languages.detect(n.text) for n in norms]
         candidates = [self._analyze(n.text, lang) for n, lang in zip(norms, languages, strict=True)]
-        for per_text, names in zip(candidates, self._find_names(norms, candidates), strict=True):
+        for per_text, names in zip(candidates, self._find_names(norms, languages, candidates),
+                                    strict=True):
             per_text.extend(names)
         findings = [
             finding
@@ -90,14 +91,14 @@ class PiiDetector:
             for r in results
         ]
 
-    def _find_names(self, norms: list[NormalizedText], candidates: list[list[_Candidate]]
-                    ) -> list[list[_Candidate]]:
+    def _find_names(self, norms: list[NormalizedText], languages: list[str],
+                    candidates: list[list[_Candidate]]) -> list[list[_Candidate]]:
         """Names per text, then every name found anywhere propagated to all texts."""
         emails = [n.text[c.start:c.end] for n, per_text in zip(norms, candidates, strict=True)
                   for c in per_text if c.entity == EMAIL]
         pieces = self._names.local_part_pieces(emails)
-        found = [self._names_in(n.text, per_text, pieces)
-                 for n, per_text in zip(norms, candidates, strict=True)]
+        found = [self._names_in(n.text, lang, per_text, pieces)
+                 for n, lang, per_text in zip(norms, languages, candidates, strict=True)]
         regexes = self._names.propagation_regexes(
             n.text[s.start:s.end] for n, spans in zip(norms, found, strict=True) for s in spans)
         out = []
@@ -111,11 +112,12 @@ class PiiDetector:
             ])
         return out
 
-    def _names_in(self, text: str, candidates: list[_Candidate], pieces: set[str]) -> list[NameSpan]:
+    def _names_in(self, text: str, language: str, candidates: list[_Candidate], pieces: set[str]
+                  ) -> list[NameSpan]:
         """Names of one text: own rules, email local parts, and contact rows."""
         emails = [(c.start, c.end) for c in candidates if c.entity == EMAIL]
         contacts = [(c.start, c.end) for c in candidates if c.entity in CONTACT_TYPES]
-        return (self._names.find(text) + self._names.from_local_parts(text, pieces, emails)
+        return (self._names.find(text, language) + self._names.from_local_parts(text, pieces, emails)
                 + self._names.on_contact_lines(text, contacts))
 
     def _resolve(self, segment: int, norm: NormalizedText, language: str,

@@ -6,8 +6,13 @@
   unknown capitalised word just before one ("Ananya Krishnan").
 * Common words: spaCy's stop words and Faker's lorem word lists for nl/fr/en/de, plus the
   curated ``common_words`` of rules/names.yaml.  A first name that is also a common word
-  ("Will", "Roos", "Claire") is weak: it needs a surname or a cue to count.  ``not_names``
+  ("Will", "Roos", "Claire", "Jan" the month) is weak: it needs a surname or a cue to count.  ``not_names``
   (languages, nationalities, places, products, particles, month names) are never first names.
+* Places: the cities, provinces, regions and countries of Faker's address providers for the
+  configured locales.  A place never starts a name by itself ("our Maastricht branch").
+* Regional first names: per language, the first names of the locales where it is spoken
+  (a few thousand in all, against 30,000 from everywhere).  Where a capital is missing (lower
+  case) or proves nothing (German nouns), a lone first name must be a regional one.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import faker.providers.address
 import faker.providers.lorem
 import faker.providers.person
 from spacy.lang.de.stop_words import STOP_WORDS as DE_STOP_WORDS
@@ -29,6 +35,9 @@ from spacy.lang.nl.stop_words import STOP_WORDS as NL_STOP_WORDS
 from gateway.detect.rules import NameRules
 
 STOP_WORDS = {"nl": NL_STOP_WORDS, "fr": FR_STOP_WORDS, "en": EN_STOP_WORDS, "de": DE_STOP_WORDS}
+# Address-provider attributes that hold place names (departments are (code, name) pairs).
+_PLACE_ATTRIBUTES = ("cities", "provinces", "states", "departments", "regions", "cantons", "counties",
+                     "countries")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -52,6 +61,17 @@ def _provider_words(package: object, locales: Iterable[str] | None, prefix: str)
     return words
 
 
+def _place_names(locales: Iterable[str]) -> set[str]:
+    """Folded place names of the Faker address providers of ``locales``."""
+    places: set[str] = set()
+    for locale in locales:
+        provider = importlib.import_module(f"{faker.providers.address.__name__}.{locale}").Provider
+        for attr in _PLACE_ATTRIBUTES:
+            for value in getattr(provider, attr, ()):
+                places.add(fold(value[-1] if isinstance(value, tuple) else value))
+    return places
+
+
 @dataclass(frozen=True)
 class Lexicon:
     first_names: frozenset[str]  # folded
@@ -59,6 +79,9 @@ class Lexicon:
     common: frozenset[str]  # folded; stop words + lorem + curated
     stop_words: frozenset[str]  # folded function words of all four languages
     curated: frozenset[str]  # folded curated list: never a surname either
+    places: frozenset[str] = frozenset()  # folded cities, regions, countries
+    regional: frozenset[str] = frozenset()  # folded first names of all regional locales
+    regional_by_language: tuple[tuple[str, frozenset[str]], ...] = ()  # noun-capitalising only
 
     @classmethod
     def build(cls, rules: NameRules, extra_common: Iterable[str] = ()) -> Lexicon:
@@ -69,11 +92,19 @@ class Lexicon:
         stop = {fold(w) for words in STOP_WORDS.values() for w in words}
         lorem_words = _provider_words(faker.providers.lorem, rules.common_word_locales, "word_list")
         lorem = {fold(w) for w in lorem_words}
-        not_names = {fold(w) for w in [*rules.not_names, *rules.particles, *extra_common]}
-        curated = {fold(w) for w in rules.common_words} | not_names
+        not_names = {fold(w) for w in [*rules.not_names, *rules.particles]}
+        curated = {fold(w) for w in [*rules.common_words, *extra_common]} | not_names
         common = stop | lorem | curated
+        regional = {
+            language: frozenset(fold(n) for n in _provider_words(faker.providers.person, person_locales,
+                                                                 "first_names")) - not_names
+            for language, person_locales in rules.regional_locales.items()
+        }
         return cls(frozenset(first - not_names), frozenset(last - common), frozenset(common),
-                   frozenset(stop), frozenset(curated))
+                   frozenset(stop), frozenset(curated), frozenset(_place_names(rules.place_locales)),
+                   frozenset().union(*regional.values()),
+                   tuple((lang, regional[lang]) for lang in rules.noun_capitalising_languages
+                         if lang in regional))
 
     def is_first_name(self, word: str) -> bool:
         key = fold(word)
@@ -91,3 +122,15 @@ class Lexicon:
 
     def is_common(self, word: str) -> bool:
         return fold(word) in self.common
+
+    def is_place(self, word: str) -> bool:
+        return fold(word) in self.places
+
+    def is_regional_first_name(self, word: str) -> bool:
+        return fold(word) in self.regional
+
+    def is_local_first_name(self, word: str, language: str) -> bool:
+        """In a noun-capitalising language, a regional first name of that language;
+        elsewhere every gazetteer first name."""
+        local = dict(self.regional_by_language).get(language)
+        return self.is_first_name(word) if local is None else fold(word) in local

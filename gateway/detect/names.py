@@ -9,7 +9,15 @@ Per text, a name starts at an anchor and extends over its surname:
   Gheysens", "Ms Okonkwo", "zoon Rune", "Herr Kreusch");
 * a first name after a weak cue, i.e. a greeting or an introduction ("Dag Bieke", "c'est
   Cédric"), also in lower case;
-* initials before a surname ("J. Peeters"), and the line after a sign-off ("Groeten,\\nX Y").
+* initials before a surname ("J. Peeters"), and the line after a sign-off ("Groeten,\\nX Y");
+* in lower case, which has lost the evidence of a capital: a first name before a known
+  surname ("tom de smet"), or a strong first name after a verb or preposition that takes a
+  person ("bel jos terug");
+* the items of a list of people ("Aanwezig: X, Y, K.V.") and login names ("jan.peeters").
+
+In German every noun is capitalised, so a lone first name there must be a German one
+("Handy" is a phone); capitalised words right before a company form ("Moselle Re S.A.")
+are a firm; a place never starts a name.
 
 Across the texts of a request: capitalised words that spell an email address's local part
 ("Thanh Tam" for thanhtam.vo@...) are names, and every part of every name found anywhere
@@ -33,6 +41,14 @@ _NAME_PART = re.compile(r"(?:Mc|Mac)?[^\W\d_][^\W\d_A-Z]*")
 _PART_SPLIT = re.compile(r"['’-]")
 _CUE_GAP = re.compile(r"[.:,]? {1,3}|\.")
 _MAX_SURNAME_WORDS = 3
+_DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.){1,3}")
+# Separators inside a list of people: punctuation, conjunctions, parenthetical remarks ("(vz)").
+_LIST_SEPARATOR = re.compile(r"[,;/]|\([^)]*\)|(?<=\s)(?:en|and|et|und|&)(?=\s)")
+_LIST_ITEM = re.compile(r"[^,\s](?:[^,]*[^,\s])?")
+_LOGIN = re.compile(r"(?<![\w.@/:-])([^\W\d_]{2,})\.([^\W\d_]{2,})(?![\w@/-]|\.\w)")
+_MIN_LOGIN_SURNAME = 4
+_MIN_LOWERCASE_NAME = 3
+_MAX_LIST_ITEM_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,22 @@ def is_capitalised(word: str) -> bool:
     return word[:1].isupper() and all(_NAME_PART.fullmatch(p) for p in _PART_SPLIT.split(word) if p)
 
 
+def _particle_key(word: str) -> str:
+    return fold(word).strip("'’")
+
+
+def _word_set(per_language: dict[str, list[str]]) -> set[str]:
+    return {fold(w) for words in per_language.values() for w in words}
+
+
+def _label_regex(labels: set[str]) -> re.Pattern[str] | None:
+    """A line that starts with one of ``labels`` and a colon; group 1 is the rest of the line."""
+    if not labels:
+        return None
+    body = "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True))
+    return re.compile(rf"^[ \t*-]*(?:{body})[ \t]*:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
 def _lines_with(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(start, end) of each distinct line that contains the start of one of ``spans``."""
     lines = set()
@@ -100,7 +132,9 @@ class NameFinder:
 
     def __init__(self, rules: NameRules, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self._particles = {fold(w) for p in rules.particles for w in p.split()}
+        # Particle phrases as word tuples: "in 't" is one, but "in" alone is not ("Peeters in Gent").
+        self._particles = {tuple(_particle_key(w) for w in p.split()) for p in rules.particles}
+        self._max_particle_words = max((len(p) for p in self._particles), default=0)
         self._cues = {**_cue_table(rules.cues.weak, "weak"), **_cue_table(rules.cues.strong, "strong")}
         self._cue_words = {w for c in self._cues for w in c.split()}
         self._place_prefixes = {fold(p) for p in rules.place_prefixes}
@@ -108,16 +142,23 @@ class NameFinder:
         self._signoff = re.compile(rf"^[ \t]*(?:{signoffs})[ \t]*[,.!]*[ \t]*\n",
                                    re.IGNORECASE | re.MULTILINE)
         self._roles = {fold(r) for r in rules.role_mailboxes}
+        self._person_context = _word_set(rules.cues.person_context)
+        self._attendee_list = _label_regex(_word_set(rules.cues.attendee_lists))
+        self._legal_forms = set(rules.legal_forms)
 
     # -- per text ---------------------------------------------------------------------------
 
-    def find(self, text: str) -> list[NameSpan]:
-        """Names in one text, from anchors, initials and signatures."""
+    def find(self, text: str, language: str = "") -> list[NameSpan]:
+        """Names in one text, from anchors, initials, signatures, lists and login names."""
         tokens = tokenize(text)
         spans = [self._extend(text, tokens, i, rule)
-                 for i in range(len(tokens)) if (rule := self._anchor(text, tokens, i))]
+                 for i in range(len(tokens)) if (rule := self._anchor(text, tokens, i, language))]
+        spans += self._lowercase_full_names(text, tokens)
+        spans = [s for s in spans if not self._before_legal_form(text, s)]
         spans += self._initials(text, tokens)
         spans += self._signatures(text)
+        spans += self._attendees(text)
+        spans += self._logins(text)
         return merge(spans)
 
     def _cue(self, text: str, tokens: list[Token], i: int) -> str | None:
@@ -137,25 +178,124 @@ class NameFinder:
                 return cue[0]
         return None
 
-    def _anchor(self, text: str, tokens: list[Token], i: int) -> str | None:
+    def _anchor(self, text: str, tokens: list[Token], i: int, language: str = "") -> str | None:
         """The rule that makes token ``i`` the start of a name, or None."""
         word = tokens[i].word
         lex = self.lexicon
         if fold(word) in self._cue_words:
             return None
         if not is_capitalised(word):
-            cued = len(word) >= 3 and lex.is_strong_first_name(word) and self._cue(text, tokens, i)
-            return "name:cue_lowercase" if cued else None
+            return self._lowercase_anchor(text, tokens, i)
         if lex.is_strong_first_name(word):
-            return None if self._after_place_prefix(text, tokens, i) else "name:first_name"
+            if self._after_place_prefix(text, tokens, i):
+                return None
+            if lex.is_local_first_name(word, language) or self._cue(text, tokens, i) \
+                    or self._surname_follows(text, tokens, i):
+                return "name:first_name"
+            return None
         cue = self._cue(text, tokens, i)
         if cue == "strong" and self.is_surname(word):
             return "name:honorific"
-        if lex.is_first_name(word) and (cue or self._surname_follows(text, tokens, i)):
+        if lex.is_first_name(word) and (cue or self._surname_follows(text, tokens, i)) \
+                and not self._function_word_before_name(tokens, i):
             return "name:weak_first_name"
         if self._known_surname_follows(text, tokens, i):
             return "name:known_surname"
         return None
+
+    def _function_word_before_name(self, tokens: list[Token], i: int) -> bool:
+        """A function word that is also a first name ("Sie", "An") right before a strong
+        first name is the sentence's word, not the name's start ("rufen Sie Jürgen an")."""
+        return fold(tokens[i].word) in self.lexicon.stop_words and i + 1 < len(tokens) \
+            and self.lexicon.is_strong_first_name(tokens[i + 1].word)
+
+    def _lowercase_anchor(self, text: str, tokens: list[Token], i: int) -> str | None:
+        """A lower-case strong regional first name after a cue, or after a verb or preposition
+        that takes a person ("bel jos terug"); places and short words never count."""
+        word = tokens[i].word
+        if len(word) < _MIN_LOWERCASE_NAME or not self.lexicon.is_strong_first_name(word) \
+                or not self.lexicon.is_regional_first_name(word) or self.lexicon.is_place(word):
+            return None
+        if self._cue(text, tokens, i):
+            return "name:cue_lowercase"
+        previous = tokens[i - 1] if i > 0 else None
+        if previous and fold(previous.text) in self._person_context and self._adjacent(text, previous, tokens[i]):
+            return "name:person_context"
+        return None
+
+    def _lowercase_full_names(self, text: str, tokens: list[Token]) -> list[NameSpan]:
+        """"tom de smet", "an verlinden": a lower-case first name, particles, and a known
+        surname that is no ordinary word or place.  A first name that is itself an ordinary
+        word ("an", "mark") needs a surname of at least four letters."""
+        out = []
+        first_names = self.lexicon.first_names
+        for i, token in enumerate(tokens[:-1]):
+            word = token.text
+            if not word.islower() or fold(word) not in first_names or (_particle_key(word),) in self._particles:
+                continue
+            k = self._skip_particles(text, tokens, i + 1)
+            if k >= len(tokens) or not self._adjacent(text, tokens[k - 1], tokens[k]):
+                continue
+            surname = tokens[k].word
+            min_length = 2 if self.lexicon.is_strong_first_name(word) else 4
+            if surname.islower() and len(surname) >= min_length and self.lexicon.is_known_surname(surname) \
+                    and not self.lexicon.is_place(surname):
+                out.append(NameSpan(token.start, tokens[k].start + len(surname), "name:lowercase_full"))
+        return out
+
+    def _before_legal_form(self, text: str, span: NameSpan) -> bool:
+        """True when at most two capitalised words separate the span from a company form
+        ("Moselle Re S.A.", "Peeters BV"): the words name a firm."""
+        words = text[span.end:span.end + 40].split("\n")[0].split()
+        for word in words[:3]:
+            if word.rstrip(",;:)") in self._legal_forms:
+                return True
+            if not is_capitalised(word):
+                return False
+        return False
+
+    def _attendees(self, text: str) -> list[NameSpan]:
+        """Items of a list of people ("Aanwezig: X Y, Z, K.V.") that are one to three
+        capitalised uncommon words or dotted initials."""
+        if self._attendee_list is None:
+            return []
+        out = []
+        for m in self._attendee_list.finditer(text):
+            blanked = _LIST_SEPARATOR.sub(lambda sep: "," * len(sep.group()), m.group(1))
+            items = [(m.start(1) + i.start(), i.group()) for i in _LIST_ITEM.finditer(blanked)]
+            names = [(start, item) for start, item in items if self._is_list_name(item)]
+            if any(self._is_person_like(item) for _, item in names):
+                out += [NameSpan(start, start + len(item), "name:attendee_list") for start, item in names]
+        return out
+
+    def _is_list_name(self, item: str) -> bool:
+        """One to three capitalised words, not all ordinary words or places, or initials."""
+        words = item.split()
+        if len(words) == 1 and _DOTTED_INITIALS.fullmatch(words[0]):
+            return True
+        return 1 <= len(words) <= _MAX_LIST_ITEM_WORDS \
+            and all(_WORD.fullmatch(w) and is_capitalised(w) and fold(w) not in self._cue_words for w in words) \
+            and any(not self.lexicon.is_common(w) and not self.lexicon.is_place(w) for w in words)
+
+    def _is_person_like(self, item: str) -> bool:
+        """Initials, or a word known as a first name or surname: the list is about people
+        (so "Present: Budget, Planning" is not)."""
+        return bool(_DOTTED_INITIALS.fullmatch(item)) or any(
+            self.lexicon.is_first_name(w) or self.lexicon.is_known_surname(w) for w in item.split())
+
+    def _logins(self, text: str) -> list[NameSpan]:
+        """Login names "firstname.lastname" (VPN and mail logs): a first name and a known
+        surname, or a strong first name and an uncommon word of four letters or more."""
+        out = []
+        for m in _LOGIN.finditer(text):
+            first, last = m.group(1), m.group(2)
+            if not self.lexicon.is_first_name(first) or self.lexicon.is_common(last) \
+                    or fold(last) in self._roles:
+                continue
+            if self.lexicon.is_known_surname(last) or (
+                    self.lexicon.is_strong_first_name(first) and len(last) >= _MIN_LOGIN_SURNAME):
+                out.append(NameSpan(m.start(), m.end(), "name:login"))
+        return out
 
     def _after_place_prefix(self, text: str, tokens: list[Token], i: int) -> bool:
         return i > 0 and fold(tokens[i - 1].text) in self._place_prefixes \
@@ -165,9 +305,10 @@ class NameFinder:
         """An unknown capitalised word right before a gazetteer surname ("Ananya Krishnan")."""
         if i + 1 >= len(tokens) or not self._adjacent(text, tokens[i], tokens[i + 1]):
             return False
-        word = tokens[i].word
+        word, following = tokens[i].word, tokens[i + 1].word
         return (word == tokens[i].text and self.is_surname(word) and not self.lexicon.is_common(word)
-                and self.lexicon.is_known_surname(tokens[i + 1].word))
+                and not self.lexicon.is_place(word)
+                and is_capitalised(following) and self.lexicon.is_known_surname(following))
 
     def is_surname(self, word: str) -> bool:
         """A capitalised word that can be (part of) a surname: not a function word or cue."""
@@ -203,10 +344,19 @@ class NameFinder:
         return NameSpan(tokens[i].start, end, rule)
 
     def _skip_particles(self, text: str, tokens: list[Token], k: int) -> int:
-        while k < len(tokens) and fold(tokens[k].word) in self._particles \
-                and self._adjacent(text, tokens[k - 1], tokens[k]):
-            k += 1
+        """Index of the first token after the particle phrases that start at ``k``."""
+        while k < len(tokens) and (n := self._particle_length(text, tokens, k)):
+            k += n
         return k
+
+    def _particle_length(self, text: str, tokens: list[Token], k: int) -> int:
+        """Words in the longest particle phrase at ``k`` ("van der" = 2), or 0."""
+        for n in range(self._max_particle_words, 0, -1):
+            run = tokens[k - 1:k + n]
+            if len(run) == n + 1 and tuple(_particle_key(t.word) for t in run[1:]) in self._particles \
+                    and all(self._adjacent(text, a, b) for a, b in zip(run, run[1:], strict=False)):
+                return n
+        return 0
 
     def on_contact_lines(self, text: str, contacts: list[tuple[int, int]]) -> list[NameSpan]:
         """Two or three capitalised uncommon words on a line that also carries an email, phone

@@ -4,7 +4,9 @@ Presidio's PhoneRecognizer runs libphonenumber's matcher once per region over th
 text (10-20 ms per 1,000 words); a regex finds the few digit runs that could be a number
 and only those are parsed.  A candidate must start with +, 00 or a trunk 0, so invoice
 numbers, amounts and national register numbers are never parsed as phone numbers; dates
-and enterprise numbers are excluded by shape (rules ``phones.not_a_phone``).
+and enterprise numbers are excluded by shape (rules ``phones.not_a_phone``).  A candidate
+that continues a longer number-like run ("BE71 0961 2345 6770", "4539 1488 0343 6468")
+is a piece of an account, card or tracking number, never a phone number.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from gateway.detect.rules import PhoneRules
 
 ENTITY = "PHONE_NUMBER"
 _CUT = re.compile(r"[\s./-]")
+# A token with a digit right before the candidate, one space apart: "1488 ", "BE71 ".
+_RUN_BEFORE = re.compile(r"[^\W_]*\d[^\W_]* $")
+_LOOKBACK = 24
 
 
 class PhoneRecognizer(EntityRecognizer):
@@ -38,7 +43,7 @@ class PhoneRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         out = []
         for match in self._candidate.finditer(text):
-            if self._excluded_shape(match.group()):
+            if self._excluded_shape(match.group()) or self._continues_run(text, match.start()):
                 continue
             length = self._valid_prefix(match.group())
             if length:
@@ -52,6 +57,11 @@ class PhoneRecognizer(EntityRecognizer):
             if self.is_phone(value[:cut].rstrip()):
                 return cut
         return 0
+
+    @staticmethod
+    def _continues_run(text: str, start: int) -> bool:
+        """True when the candidate is the tail of a longer number-like token sequence."""
+        return _RUN_BEFORE.search(text, max(0, start - _LOOKBACK), start) is not None
 
     def _excluded_shape(self, value: str) -> bool:
         return any(p.match(value) for p in self._excluded)

@@ -80,6 +80,11 @@ class AddressRules(_Strict):
 class Cues(_Strict):
     strong: dict[str, list[str]]
     weak: dict[str, list[str]]
+    # Verbs and prepositions that take a person ("bel", "voor", "ask"): enough for a
+    # lower-case first name, which has lost the evidence of a capital.
+    person_context: dict[str, list[str]] = Field(default_factory=dict)
+    # Labels that open a list of people ("Aanwezig:", "Participants :").
+    attendee_lists: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class NameRules(_Strict):
@@ -90,6 +95,15 @@ class NameRules(_Strict):
     not_names: list[str] = Field(default_factory=list)
     particles: list[str] = Field(default_factory=list)
     place_prefixes: list[str] = Field(default_factory=list)
+    # Faker address locales whose cities, provinces, regions and countries are places, never
+    # the start of a name.
+    place_locales: list[str] = Field(default_factory=list)
+    # Language -> Faker person locales whose first names are in common use where it is spoken.
+    regional_locales: dict[str, list[str]] = Field(default_factory=dict)
+    # Languages that capitalise every noun: a lone capitalised first name must be regional.
+    noun_capitalising_languages: list[str] = Field(default_factory=list)
+    # Company forms ("NV", "S.A.", "GmbH"): capitalised words right before one are a firm.
+    legal_forms: list[str] = Field(default_factory=list)
     cues: Cues
     signoffs: list[str] = Field(default_factory=list)
     role_mailboxes: list[str] = Field(default_factory=list)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gateway.config import Contact
 from gateway.core import Action, Decision, Finding, Inspection, Segment
-from gateway.policy.identify import SentenceMap, identifiable
+from gateway.policy.identify import Identification, SentenceMap
 from gateway.policy.messages import BlockMessages
 from gateway.policy.rules import PolicyRules
 
@@ -28,6 +28,7 @@ class PolicyEngine:
         self, rules: PolicyRules, messages: BlockMessages, provider_profiles: dict[str, str] | None = None
     ) -> None:
         self._rules = rules
+        self._identification = Identification(rules.identifiability)
         self._messages = messages
         self._provider_profiles = provider_profiles or {}
 
@@ -74,22 +75,18 @@ class PolicyEngine:
         self, inspection: Inspection, segments: list[Segment], profile: str, group: str | None
     ) -> list[tuple[Finding, Action]]:
         rules = self._rules
-        config = rules.identifiability
+        identification = self._identification
         texts = [s.text for s in segments]
-        identifiers = [
-            f
-            for f in inspection.findings
-            if f.entity_type in config.identifying_types and f.score >= config.min_score
-        ]
-        sentences = SentenceMap(texts, inspection.languages, config) if texts else None
+        identifiers = identification.identifiers(inspection.findings)
+        sentences = SentenceMap(texts, inspection.languages, rules.identifiability) if texts else None
         out: list[tuple[Finding, Action]] = []
         for finding in inspection.findings:
             if finding.entity_type in rules.internal_types:
                 continue
             if finding.entity_type.startswith(ART9_PREFIX) and not (
-                sentences is not None and identifiable(finding, identifiers, sentences, config)
+                sentences is not None and identification.identifiable(finding, identifiers, sentences)
             ):
-                out.append((finding, config.topic_action))
+                out.append((finding, rules.identifiability.topic_action))
                 continue
             out.append((finding, rules.action(finding.entity_type, profile, group)))
         return out

@@ -5,15 +5,15 @@ data.  A term counts when an identifying finding (a name, contact detail, nation
 number, or a relation reference such as "my colleague Sarah") is tied to it by one of:
 
 - the same sentence;
-- a pronoun in the term's sentence: it refers back to the nearest person named earlier
-  in the same message (at any distance), or in the last few sentences of earlier
-  messages (sentences are numbered across messages, so the last turn reaches a name
-  given just before);
+- a pronoun in the term's sentence that refers back to a person named in the last few
+  sentences (numbered across messages, so the last turn reaches a name given just
+  before);
 - a short message: every identifier in it counts;
-- a message about one subject: a message that names one or two persons before the term
-  (a header line "Werknemer: <name>", a letter or file about someone, "Herr X, customer
-  number ...") is about them, so health facts anywhere after it are too, unless the
-  term's sentence is generic ("a general text about what diabetes is", "our policy").
+- a message about its subject: a message that names a person before the term is about
+  them when it names only one or two persons (a header line "Werknemer: <name>", a
+  letter or file about someone, "Herr X, customer number ...") or when the term's
+  sentence refers back with a pronoun; then facts anywhere after the name count, unless
+  the term's sentence is generic ("a general text about what diabetes is", "our policy").
 """
 
 from __future__ import annotations
@@ -91,27 +91,19 @@ class Identification:
         positions = [sentences.index(f) for f in identifiers]
         if position in positions:
             return True
-        if sentences.sentences[position].has_pronoun and self._pronoun_reaches(
-            position, positions, identifiers, term.segment
-        ):
-            return True
-        return self._about_subject(term, same_message, sentences, position)
-
-    def _pronoun_reaches(
-        self, position: int, positions: list[int], identifiers: list[Finding], segment: int
-    ) -> bool:
+        pronoun = sentences.sentences[position].has_pronoun
         lookback = position - self.config.pronoun_lookback
-        return any(
-            other < position and (found.segment == segment or other >= lookback)
-            for other, found in zip(positions, identifiers, strict=True)
-        )
+        if pronoun and any(lookback <= other < position for other in positions):
+            return True
+        return self._about_subject(term, same_message, sentences, position, pronoun)
 
     def _about_subject(
-        self, term: Finding, same_message: list[Finding], sentences: SentenceMap, position: int
+        self, term: Finding, same_message: list[Finding], sentences: SentenceMap, position: int, pronoun: bool
     ) -> bool:
-        """The message introduces few persons before the term and the term is not generic."""
-        before = [f for f in same_message if f.start < term.start]
-        if not before or _person_count(same_message) > self.config.subject_max_persons:
+        """A person is named before the term, few persons (or a pronoun), a non-generic sentence."""
+        if not any(f.start < term.start for f in same_message):
+            return False
+        if not pronoun and _person_count(same_message) > self.config.subject_max_persons:
             return False
         return not self._generic.search(fold(sentences.sentence_text(position)))
 

@@ -25,6 +25,8 @@ class Identifiability(_Strict):
     min_score: float = 0.5
     pronoun_lookback: int = 2
     short_message_words: int = 40
+    subject_max_persons: int = 2
+    generic_cues: tuple[str, ...] = ()
     pronouns: dict[str, frozenset[str]] = Field(default_factory=dict)
 
 

@@ -68,6 +68,12 @@ _PLUGINS: tuple[type[BasePlugin], ...] = (
 _FILENAME = "prompt.py"
 _CSV_DELIMITERS = (",", ";", "\t", "|")
 _MIN_SECRET_LEN = 6
+# Words allowed between a password keyword and "is"/":" ("het wachtwoord van de wifi is").
+_FILLER_WORDS = 6
+# A value: no spaces, quotes or separators, and no sentence punctuation at its end.
+_VALUE = r"[^\s\"',;]*[^\s\"',;.?!:]"
+# Character classes (lower, upper, digit, other) a bare value after a keyword needs.
+_BARE_CLASSES = 3
 # The plugins are slow on long prose lines; they only run where a key-like token,
 # a URL with credentials, a PEM header or an assignment occurs.
 _CANDIDATE = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|://[^\s/]*@|-----BEGIN|[=:]\s*[\"']")
@@ -87,11 +93,16 @@ class CredentialRules:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self._patterns = {name: re.compile(src) for name, src in data["patterns"].items()}
         keywords = "|".join(re.escape(k) for k in data["keywords"])
+        # "wachtwoord: X", "le mot de passe du wifi est X", "the password for the VPN is X".
         self._keyword = re.compile(
-            rf"(?i)(?<![\w])(?:{keywords})[\w-]*[\"']?\s*(?:[:=]|=>|:=|\bis\b|\best\b|\bist\b|\bis:)\s*"
-            r"[\"']?(?P<secret>[^\s\"',;]+)"
+            rf"(?i)(?<![\w])(?:{keywords})[\w-]*[\"']?(?:\s+[\w'-]+){{0,{_FILLER_WORDS}}}?\s*"
+            r"(?:[:=]|=>|:=|\bis\b|\best\b|\bist\b|\blautet\b|\bis:)\s*"
+            rf"[\"']?(?P<secret>{_VALUE})"
         )
+        # "wachtwoord Welkom!Gent2025#": no separator, so the value must look like a password.
+        self._bare = re.compile(rf"(?i)(?<![\w])(?:{keywords})[\w-]*\s+[\"']?(?P<secret>{_VALUE})")
         self._header = re.compile(rf"(?i)^(?:{keywords})$")
+        self._keyword_words = tuple(k.lower() for k in data["keywords"])
         self._placeholders = [re.compile(p) for p in data["placeholders"]]
         self._plugins = [plugin() for plugin in _PLUGINS]
 
@@ -124,14 +135,24 @@ class CredentialRules:
         for name, pattern in self._patterns.items():
             for match in pattern.finditer(line):
                 yield from self._accept(line, offset, match.span("secret"), f"credential.{name}")
-        for match in self._keyword.finditer(line):
-            yield from self._accept(line, offset, match.span("secret"), "credential.keyword")
+        yield from self._keyword_hits(line, offset)
         if not _CANDIDATE.search(line):
             return
         for plugin in self._plugins:
             rule = f"credential.{type(plugin).__name__}"
             for span in _plugin_spans(plugin, line, number):
                 yield from self._accept(line, offset, span, rule)
+
+    def _keyword_hits(self, line: str, offset: int) -> Iterator[_Hit]:
+        """Values after a password keyword (a substring test skips the regexes on most lines)."""
+        lower = line.lower()
+        if not any(word in lower for word in self._keyword_words):
+            return
+        for match in self._keyword.finditer(line):
+            yield from self._accept(line, offset, match.span("secret"), "credential.keyword")
+        for match in self._bare.finditer(line):
+            if _char_classes(match.group("secret")) >= _BARE_CLASSES:
+                yield from self._accept(line, offset, match.span("secret"), "credential.keyword")
 
     def _csv_hits(self, lines: list[str]) -> Iterator[_Hit]:
         """Values in the password column of a CSV export (header row names the column)."""
@@ -193,3 +214,15 @@ def _looks_secret(value: str) -> bool:
     if len(value) < _MIN_SECRET_LEN:
         return False
     return any(c.isdigit() for c in value) or not value.isalpha() or value != value.lower()
+
+
+def _char_classes(value: str) -> int:
+    """How many of lowercase, uppercase, digits and other characters ``value`` mixes."""
+    return sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )

@@ -5,6 +5,8 @@ Rule files are written by non-programmers, so an entry is a phrase, not a regex:
 - ``zwanger*``      a word starting with "zwanger" (zwanger, zwangerschap, zwangere)
 - ``*kanker*``      "kanker" anywhere inside a word (borstkanker, kankerpatient): compounds
 - ``*infarct``      a word ending in "infarct" (hartinfarct)
+- ``+patient*``     "patient" after a modifier of at least three letters, anything after
+                    (dialysepatient, Krebspatientin) but not the word alone ("be patient")
 - ``burn out``      words in sequence; space, hyphen, underscore or nothing between them
 - ``(a|b)``, ``x?``, ``[sz]``  regex alternatives, optional parts and classes inside a phrase
 - ``MS``            an entry with capitals is matched case-sensitively (MS, not "ms")
@@ -30,6 +32,7 @@ _REGEX_SYNTAX = re.compile(r"[()|?\[\]\\]")
 _TOKEN_PIECE = re.compile(r"\*|\s+|[^*\s]+")
 _WORD = re.compile(r"\w+")
 _TOKEN_CACHE = 50_000
+_MODIFIER_MIN = 3  # letters before the head of a "+head*" compound entry
 
 Span = tuple[int, int]
 
@@ -64,8 +67,11 @@ class _WordIndex:
         self.prefixes: dict[str, set[str]] = {}
         self.suffixes: list[tuple[str, str]] = []
         self.infixes: list[tuple[str, str]] = []
+        self.heads: list[tuple[str, str]] = []
         for label, word in entries:
-            if word.startswith("*") and word.endswith("*"):
+            if word.startswith("+"):
+                self.heads.append((word[1:].rstrip("*"), label))
+            elif word.startswith("*") and word.endswith("*"):
                 self.infixes.append((word[1:-1], label))
             elif word.startswith("*"):
                 self.suffixes.append((word[1:], label))
@@ -85,11 +91,12 @@ class _WordIndex:
             found.update(self.prefixes.get(token[:n], ()))
         found.update(label for suffix, label in self.suffixes if token.endswith(suffix))
         found.update(label for infix, label in self.infixes if infix in token)
+        found.update(label for head, label in self.heads if token.find(head, _MODIFIER_MIN) >= 0)
         return frozenset(found)
 
 
 def _is_word_entry(entry: str) -> bool:
-    core = entry.strip("*")
+    core = entry.lstrip("+").strip("*")
     return bool(core) and _WORD.fullmatch(core) is not None
 
 

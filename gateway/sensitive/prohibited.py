@@ -1,14 +1,23 @@
-"""Prohibited uses: manipulation below awareness and automated decisions about people.
+"""Prohibited uses: manipulation of people and automated decisions about people.
 
 Both are judged on the whole text of one message, from cue lists in
-rules/sensitive/prohibited.yaml (see the comments there for the combination rule).
-A decision needs three cues together (a decision, a person it is about, and a sign
-that the AI's answer is applied without a human) so that "help me prepare the
-panel's decision" and "sort these mails automatically" stay allowed.
+rules/sensitive/prohibited.yaml (see the comments there for the combination rules).
+
+Manipulation is a single telling phrase ("fake countdown", "so they don't notice") or a
+pair of cues in one sentence: exploiting a vulnerability ("use their confusion"),
+hiding a right ("don't mention the cooling-off period").  A decision needs three cues
+together (a decision or an outcome label set, a person it is about, and a sign that the
+AI's answer is applied without a human) so that "help me prepare the panel's decision"
+and "sort these mails automatically" stay allowed.
+
+A cue the writer negates ("pas de fausse urgence", "no dark patterns", "not imported
+automatically") does not count: honest briefs often list what they do not want.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +25,18 @@ import yaml
 
 from gateway.core import Finding
 from gateway.sensitive.patterns import PhraseSet
-from gateway.sensitive.textnorm import FoldedText, sentence_spans
+from gateway.sensitive.textnorm import FoldedText, fold, sentence_spans
 
 PROHIBITED_MANIPULATION = "PROHIBITED_MANIPULATION"
 PROHIBITED_DECISION = "PROHIBITED_DECISION"
 
 Span = tuple[int, int]
+
+# A negation reaches this many words forward, within its clause.
+_NEGATION_WORDS = 3
+_NEGATION_LOOKBEHIND = 80
+_CLAUSE_BREAK = re.compile(r"[,;:.!?()\n\"]|\b(?:but|maar|mais|aber|then|dan|puis|dann)\b")
+_WORD = re.compile(r"\w+(?:'\w+)?")
 
 
 def _overlaps(span: Span, others: list[Span]) -> bool:
@@ -29,12 +44,40 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
 
 
 @dataclass(frozen=True)
+class Negations:
+    """Negation cues ("no", "geen", "pas de", "ohne", "avoid") in front of another cue."""
+
+    cues: PhraseSet
+
+    def negated(self, text: FoldedText, span: Span) -> bool:
+        """True when a negation ends at most a few words before ``span`` in the same clause."""
+        before = text.lower[max(0, span[0] - _NEGATION_LOOKBEHIND) : span[0]]
+        clause = _CLAUSE_BREAK.split(before)[-1]
+        words = _WORD.findall(clause)[-_NEGATION_WORDS:]
+        return bool(words) and self.cues.search(fold(" ".join(words)))
+
+    def keep(self, text: FoldedText, spans: Iterator[Span]) -> list[Span]:
+        return [span for span in spans if not self.negated(text, span)]
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """Two cue lists that must meet in one sentence; only the first (the act) can be negated."""
+
+    act: PhraseSet
+    target: PhraseSet
+
+
+@dataclass(frozen=True)
 class ProhibitedRules:
     """Compiled cue lists for both prohibited uses."""
 
+    negations: Negations
     manipulation: PhraseSet
+    pairs: tuple[_Pair, ...]
     defensive: PhraseSet
     decisions: PhraseSet
+    labels: re.Pattern[str]
     persons: PhraseSet
     automation: PhraseSet
     direct: PhraseSet
@@ -45,10 +88,16 @@ class ProhibitedRules:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         manipulation, decision = data["manipulation"], data["decision"]
         return cls(
-            manipulation=PhraseSet.compile(manipulation["terms"]),
-            defensive=PhraseSet.compile(manipulation["defensive"]),
+            negations=Negations(PhraseSet(data["negations"])),
+            manipulation=PhraseSet(manipulation["terms"]),
+            pairs=tuple(
+                _Pair(PhraseSet(manipulation[act]), PhraseSet(manipulation[target]))
+                for act, target in manipulation["pairs"]
+            ),
+            defensive=PhraseSet(manipulation["defensive"]),
+            labels=_label_pairs(decision["outcome_labels"]),
             **{
-                key: PhraseSet.compile(decision[key])
+                key: PhraseSet(decision[key])
                 for key in ("decisions", "persons", "automation", "direct", "review")
             },
         )
@@ -77,21 +126,43 @@ class ProhibitedRules:
         return findings
 
     def _manipulation(self, text: FoldedText) -> list[Span]:
-        """Manipulation terms outside sentences that discuss recognising or avoiding them."""
-        terms = list(self.manipulation.finditer(text))
-        if not terms:
+        """Manipulation cues outside sentences that discuss recognising or avoiding them."""
+        found = self.negations.keep(text, self.manipulation.finditer(text))
+        if self.pairs:
+            found.extend(self._pair_spans(text))
+        if not found:
             return []
         defensive = [s for s in sentence_spans(text.lower) if self.defensive.search(text.slice(*s))]
-        return [span for span in terms if not _overlaps(span, defensive)]
+        return [span for span in found if not _overlaps(span, defensive)]
+
+    def _pair_spans(self, text: FoldedText) -> Iterator[Span]:
+        """The act of every pair whose target occurs in the same sentence."""
+        for pair in self.pairs:
+            acts = self.negations.keep(text, pair.act.finditer(text))
+            for start, end in sentence_spans(text.lower) if acts else ():
+                inside = [a for a in acts if start <= a[0] < end]
+                if inside and pair.target.search(text.slice(start, end)):
+                    yield inside[0]
 
     def _decision(self, text: FoldedText) -> Span | None:
         """The first decision cue when all three cues are present and nobody reviews."""
-        decisions = sorted(self.decisions.finditer(text))
+        decisions = sorted([*self.decisions.finditer(text), *_spans(self.labels, text.lower)])
         if not decisions or not self.persons.search(text):
             return None
-        automation = list(self.automation.finditer(text))
-        if not automation and not self.direct.search(text):
+        automation = self.negations.keep(text, self.automation.finditer(text))
+        if not automation and not self.negations.keep(text, self.direct.finditer(text)):
             return None
         if any(not _overlaps(span, automation) for span in self.review.finditer(text)):
             return None
         return decisions[0]
+
+
+def _label_pairs(labels: list[str]) -> re.Pattern[str]:
+    """Two outcome labels offered as the answer: "OK of NOK", "APPROVED/DENIED", "1 or 0"."""
+    words = "|".join(sorted((re.escape(fold(label).lower) for label in labels), key=len, reverse=True))
+    joiner = r"\s*(?:/|\||,|\bof\b|\bor\b|\bou\b|\boder\b)\s*"
+    return re.compile(rf"(?<![\w-])[\"'(]?(?:{words})[\"')]?{joiner}[\"'(]?(?:{words})(?![\w-])")
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
+    return (match.span() for match in pattern.finditer(text))
