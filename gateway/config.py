@@ -62,7 +62,7 @@ class Provider(_Strict):
 class Contact(_Strict):
     """The company's contact point for questions about the AI policy."""
 
-    name: str = "the AI policy contact point"
+    name: str = "AI Policy Desk"
     email: str = ""
     url: str = ""
 

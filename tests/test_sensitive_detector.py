@@ -33,6 +33,17 @@ def types(detector: SensitiveDetector, text: str, language: str = "nl") -> set[s
         ("Hij is lid van het ABVV.", "ART9_UNION"),
         ("Il est affilié à la CSC.", "ART9_UNION"),
         ("Ze werd verkozen als vakbondsafgevaardigde.", "ART9_UNION"),
+        # Compounds with a medical head or modifier, procedures, treatments, drug classes.
+        ("Sie ist seit dem Winter Dialysepatientin.", "ART9_HEALTH"),
+        ("Er ist herzkrank und braucht Ruhe.", "ART9_HEALTH"),
+        ("Wegen einer Nierenerkrankung fehlt er.", "ART9_HEALTH"),
+        ("Hij heeft een longontsteking en neemt antibiotica.", "ART9_HEALTH"),
+        ("Na de heupoperatie volgt ze revalidatie bij de kinesist.", "ART9_HEALTH"),
+        ("Hij slikt al maanden slaapmiddelen.", "ART9_HEALTH"),
+        ("Elle est suivie par un cardiologue pour son hypertension.", "ART9_HEALTH"),
+        ("Il prend des antidouleurs pour sa sciatique.", "ART9_HEALTH"),
+        ("She is recovering from knee surgery and takes painkillers.", "ART9_HEALTH"),
+        ("He has had a hip operation and starts physiotherapy.", "ART9_HEALTH"),
     ],
 )
 def test_stems_and_compounds(detector, text, category) -> None:
@@ -50,6 +61,9 @@ def test_stems_and_compounds(detector, text, category) -> None:
         "Branche l'enceinte Bluetooth dans la salle de réunion.",
         "Nobody was injured in the collision.",
         "Le syndic de l'immeuble envoie le décompte.",
+        "Please be patient while the impatient customers wait.",
+        "De reddingsoperatie in de haven verliep vlot.",
+        "La société opère dans le secteur logistique.",
     ],
 )
 def test_ambiguous_words_are_not_art9(detector, text) -> None:

@@ -69,10 +69,10 @@ def test_discussing_manipulation_is_allowed(detector, text) -> None:
         "Pour chaque salarié, indique APPROUVE ou REFUSE ; l'outil envoie la réponse sans contrôle humain.",
         "Gib für jeden Bewerber ZUSAGE oder ABSAGE zurück, das System verschickt die Ablehnung automatisch.",
         # Unannounced: an outcome label set per row, and the output goes into a system.
-        "Zet in de laatste kolom ja of nee per aanvrager; het bestand gaat daarna naar de import van het portaal.",
+        "Zet in de laatste kolom ja of nee per aanvrager; het bestand gaat daarna naar de import.",
         "Fill the eligible column with APPROVED/DENIED for each applicant, then it is uploaded to our CRM.",
-        "Complète la colonne décision par accepté ou refusé pour chaque locataire ; le fichier part vers l'import du logiciel.",
-        "Trag in die Spalte Ergebnis genehmigt oder abgelehnt je Antragsteller ein, die Datei geht zum Import ins System.",
+        "Complète la colonne décision par accepté ou refusé pour chaque locataire ; puis l'import.",
+        "Trag genehmigt oder abgelehnt je Antragsteller in die Spalte ein, die Datei geht zum Import.",
     ],
 )
 def test_automated_decision(detector, text) -> None:

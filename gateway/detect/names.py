@@ -219,7 +219,8 @@ class NameFinder:
         if self._cue(text, tokens, i):
             return "name:cue_lowercase"
         previous = tokens[i - 1] if i > 0 else None
-        if previous and fold(previous.text) in self._person_context and self._adjacent(text, previous, tokens[i]):
+        if previous and fold(previous.text) in self._person_context \
+                and self._adjacent(text, previous, tokens[i]):
             return "name:person_context"
         return None
 
@@ -231,7 +232,8 @@ class NameFinder:
         first_names = self.lexicon.first_names
         for i, token in enumerate(tokens[:-1]):
             word = token.text
-            if not word.islower() or fold(word) not in first_names or (_particle_key(word),) in self._particles:
+            if not word.islower() or fold(word) not in first_names \
+                    or (_particle_key(word),) in self._particles:
                 continue
             k = self._skip_particles(text, tokens, i + 1)
             if k >= len(tokens) or not self._adjacent(text, tokens[k - 1], tokens[k]):
@@ -274,7 +276,8 @@ class NameFinder:
         if len(words) == 1 and _DOTTED_INITIALS.fullmatch(words[0]):
             return True
         return 1 <= len(words) <= _MAX_LIST_ITEM_WORDS \
-            and all(_WORD.fullmatch(w) and is_capitalised(w) and fold(w) not in self._cue_words for w in words) \
+            and all(_WORD.fullmatch(w) and is_capitalised(w) and fold(w) not in self._cue_words
+                    for w in words) \
             and any(not self.lexicon.is_common(w) and not self.lexicon.is_place(w) for w in words)
 
     def _is_person_like(self, item: str) -> bool:

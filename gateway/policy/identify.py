@@ -80,7 +80,9 @@ class Identification:
     def identifiers(self, findings: list[Finding]) -> list[Finding]:
         """The findings that single out a person."""
         config = self.config
-        return [f for f in findings if f.entity_type in config.identifying_types and f.score >= config.min_score]
+        return [
+            f for f in findings if f.entity_type in config.identifying_types and f.score >= config.min_score
+        ]
 
     def identifiable(self, term: Finding, identifiers: list[Finding], sentences: SentenceMap) -> bool:
         """True when ``term`` is tied to a person by one of ``identifiers`` (see module docstring)."""
