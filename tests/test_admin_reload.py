@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from admin_helpers import AdminGateway, admin_gateway, rules_yaml
 from fakeprovider import FakeProvider
 
-from gateway.config import Rules, parse_rules
+from gateway.config import Rules, RulesError, parse_rules
 from gateway.engine import Engine
 from gateway.pipeline import core_engine
 from gateway.reload import WATCH_ENV, diff_summary
@@ -129,3 +130,13 @@ def test_the_diff_summary_names_changes_without_secrets() -> None:
         "~require_training": 1}
     assert (summary["providers"], summary["models"], summary["models_removed"]) == (2, 3, 1)
     assert not any("example" in key or "KEY" in key for key in summary)
+
+
+def test_the_console_hook_reports_the_change_or_raises_the_reason(gw: AdminGateway,
+                                                                 provider_url: str) -> None:
+    gw.rules_file.write_text(rules_yaml(provider_url, models="[echo-1, echo-2]"))
+    assert "+model echo/echo-2" in asyncio.run(gw.app.state.reload())
+    gw.rules_file.write_text("providers: 3\n")
+    with pytest.raises(RulesError, match="providers"):
+        asyncio.run(gw.app.state.reload())
+    assert [r["user"] for r in gw.admin_records()] == ["console", "console"]

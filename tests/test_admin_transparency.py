@@ -10,11 +10,12 @@ import pytest
 from admin_helpers import AdminGateway, admin_gateway, rules_yaml
 from fakeprovider import FakeProvider
 
+from gateway.config import parse_rules
 from gateway.core import Finding, Inspection
 from gateway.engine import Engine
 from gateway.pipeline import AllowAllPolicy, IdentityTransformer
 from gateway.reload import WATCH_ENV
-from gateway.transparency import DISCLOSURE, VERIFY_NOTICE
+from gateway.transparency import DISCLOSURE, VERIFY_NOTICE, with_disclosure
 
 
 class EmailInspector:
@@ -109,3 +110,13 @@ def test_no_disclosure_unless_the_provider_requires_it(gw: AdminGateway, provide
     gw.chat()
     [sent] = provider.posts
     assert [m["role"] for m in sent.body["messages"]] == ["user"]
+
+
+def test_disclosure_goes_first_in_a_block_list_and_not_into_embeddings() -> None:
+    provider = parse_rules("providers:\n- {name: p, api: anthropic, base_url: https://p.example, "
+                           "api_key_env: P_KEY, models: [m], disclose_ai: true}\n").providers[0]
+    cached = [{"type": "text", "text": "Be kind.", "cache_control": {"type": "ephemeral"}}]
+    body = with_disclosure(provider, "/v1/messages", {"system": cached, "messages": []})
+    assert body["system"] == [{"type": "text", "text": DISCLOSURE}, *cached]
+    embeddings = {"model": "m", "input": "x"}
+    assert with_disclosure(provider, "/v1/embeddings", embeddings) is embeddings

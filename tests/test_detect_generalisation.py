@@ -130,3 +130,12 @@ def test_company_form_after_capitalised_words() -> None:
 def test_german_noun_is_not_a_foreign_first_name() -> None:
     assert persons("Bitte das Handy und den Laptop zurückgeben.") == []
     assert persons("Bitte rufen Sie Jürgen morgen an.") == ["Jürgen"]
+
+
+def test_month_abbreviation_is_a_weak_first_name() -> None:
+    assert persons("Maak een brief voor Jan Goossens.") == ["Jan Goossens"]
+    assert persons("Deadline 14 Jan 2026 voor de offerte.") == []
+
+
+def test_particle_must_be_a_whole_phrase() -> None:
+    assert "Wannes Goossens" in persons("Wannes Goossens in Ninove belt morgen.")
