@@ -156,6 +156,11 @@ class Restorer(Protocol):
 
     def stream(self) -> StreamRestorer: ...
 
+    def json_stream(self) -> StreamRestorer:
+        """For raw JSON text in pieces (streamed tool-call arguments): real values are
+        inserted JSON-escaped, so a quote in a value cannot break the document."""
+        ...
+
 
 class StreamRestorer(Protocol):
     """Restores a text that arrives in chunks; holds back only a possible surrogate prefix."""
@@ -172,6 +177,9 @@ class IdentityRestorer:
         return text
 
     def stream(self) -> IdentityStreamRestorer:
+        return IdentityStreamRestorer()
+
+    def json_stream(self) -> IdentityStreamRestorer:
         return IdentityStreamRestorer()
 
 

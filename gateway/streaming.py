@@ -112,10 +112,12 @@ class KeyedRestorers:
         self._restorer = restorer
         self._open: dict[Any, StreamRestorer] = {}
 
-    def feed(self, key: Any, text: str) -> str:
+    def feed(self, key: Any, text: str, raw_json: bool = False) -> str:
+        """Restored text of one stream; ``raw_json`` for streamed JSON documents."""
         stream = self._open.get(key)
         if stream is None:
-            stream = self._open[key] = self._restorer.stream()
+            opener = self._restorer.json_stream if raw_json else self._restorer.stream
+            stream = self._open[key] = opener()
         return stream.feed(text)
 
     def flush(self, key: Any) -> str:

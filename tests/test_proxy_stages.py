@@ -75,6 +75,9 @@ class StubRestorer:
     def stream(self) -> StubStream:
         return StubStream()
 
+    def json_stream(self) -> StubStream:
+        return StubStream()
+
 
 class StubTransformer:
     def transform(self, texts: list[str], findings: list[Finding]) -> tuple[list[str], StubRestorer]:

@@ -196,7 +196,7 @@ class MessagesStreamRelay(StreamRelay):
             return [json_event(data, name)]
         index = data.get("index", 0)
         self._delta_types[index] = delta["type"]
-        delta[field] = self._streams.feed(index, delta[field])
+        delta[field] = self._streams.feed(index, delta[field], raw_json=delta["type"] == "input_json_delta")
         return [json_event(data, name)] if delta[field] else []
 
     def _flush(self, index: int) -> list[SSEEvent]:

@@ -224,7 +224,7 @@ class ChatStreamRelay(StreamRelay):
             function = call.get("function") if isinstance(call, dict) else None
             if isinstance(function, dict) and isinstance(function.get("arguments"), str):
                 key = (index, "tool", call.get("index", 0))
-                function["arguments"] = self._streams.feed(key, function["arguments"])
+                function["arguments"] = self._streams.feed(key, function["arguments"], raw_json=True)
         if choice.get("finish_reason") is not None:
             for key, tail in self._streams.flush_where(lambda k: k[0] == index).items():
                 _add_tail(delta, key, tail)

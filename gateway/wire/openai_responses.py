@@ -242,7 +242,8 @@ class ResponsesStreamRelay(StreamRelay):
         if not isinstance(data.get("delta"), str):
             return [self._emit(data, data["type"])]
         self._templates[key] = data
-        data["delta"] = self._streams.feed(key, data["delta"])
+        raw_json = data["type"].endswith("function_call_arguments.delta")
+        data["delta"] = self._streams.feed(key, data["delta"], raw_json=raw_json)
         return [self._emit(data, data["type"])] if data["delta"] else []
 
     def _flush(self, match: Any) -> list[SSEEvent]:
