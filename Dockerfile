@@ -1,4 +1,7 @@
-# Slim image of the gateway: the same package as `pip install .`, run as a non-root user.
+# Slim image of the gateway: the package exactly as `pip install .` installs it (the
+# default rules inside), run as a non-root user.  /app/rules is the copy IT can replace
+# by mounting its own rules directory (deploy/docker-compose.yml); a rules file that names
+# no detection or policy data gets the defaults shipped in the package.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,11 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GATEWAY_DATABASE_URL=sqlite:////data/gateway.db
 
 WORKDIR /app
-COPY pyproject.toml README.md LICENSE ./
-COPY gateway ./gateway
-COPY rules ./rules
-COPY models ./models
-RUN pip install -e . \
+COPY pyproject.toml setup.py MANIFEST.in README.md LICENSE /src/
+COPY gateway /src/gateway
+COPY rules /src/rules
+RUN pip install /src \
+    && cp -r /src/rules /app/rules && rm -rf /src \
     && useradd --system --uid 10001 --home-dir /app gateway \
     && mkdir -p /data && chown gateway /data
 

@@ -9,8 +9,8 @@ each request sees one consistent version while IT edits the file.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,6 +42,8 @@ from gateway.wire.errors import (
     openai_error,
 )
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
 GLOB_CHARS = frozenset("*?[")
 # The HTTP server refuses header blocks over 16 KiB only when they arrive in pieces;
 # this makes the limit hold however the bytes arrive.
@@ -61,17 +63,8 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
     """
     upstream = Upstream()
     limiter = limiter or limiter_from_env()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.reloader.start()
-        yield
-        await app.state.reloader.stop()
-        await upstream.aclose()
-        await limiter.aclose()
-
-    app = FastAPI(title="AI privacy gateway", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(title="AI privacy gateway", lifespan=_lifespan(upstream, limiter), docs_url=None,
+                  redoc_url=None, openapi_url=None)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_middleware(HeaderLimit)
     builder = build_engine or _core_builder
@@ -83,10 +76,29 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
     limiter.report_to(health.failed)
     observed = ObservedStore(store, lambda: app.state.active.energy, metrics)
     pipeline = Pipeline(lambda: app.state.active, observed, upstream, limiter, health)
+    _add_routes(app, pipeline, store)
+    return app
+
+
+def _lifespan(upstream: Upstream, limiter: RateLimiter) -> Lifespan:
+    """Start the rules watcher with the server; close the shared connections when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.reloader.start()
+        yield
+        await app.state.reloader.stop()
+        await upstream.aclose()
+        await limiter.aclose()
+
+    return lifespan
+
+
+def _add_routes(app: FastAPI, pipeline: Pipeline, store: Store) -> None:
+    """Every endpoint of the gateway, and a catch-all 404 for anything else."""
     for path, wire in WIRE_FORMATS.items():
         app.add_api_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
-
-    app.include_router(health_routes(health))
+    app.include_router(health_routes(app.state.health))
 
     @app.get("/v1/models", include_in_schema=False)
     async def models(request: Request) -> Response:
@@ -101,7 +113,7 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
 
     add_reload_routes(app)
     add_usage_routes(app, pipeline, store)
-    add_metrics_routes(app, metrics)
+    add_metrics_routes(app, app.state.metrics)
     mount_console(app, store)  # the DPO console under /admin, before the catch-all
 
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
@@ -109,8 +121,6 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
     async def unknown(request: Request, path: str) -> Response:
         message = f"{request.method} /{path} is not an endpoint of this gateway"
         return error_response(request, 404, UNKNOWN_ENDPOINT, message)
-
-    return app
 
 
 def _core_builder(rules: Rules) -> Engine:

@@ -75,10 +75,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     key_id, raw = _open_store().create_key(args.user, args.group)
     group = f" (group {args.group})" if args.group else ""
-    print(f"created key {key_id} for user {args.user}{group}")
+    _print_new_key(f"created key {key_id} for user {args.user}{group}", raw)
+    return 0
+
+
+def _print_new_key(summary: str, raw: str) -> None:
+    """Only the hash is stored, so this is the one time anyone sees the key; scripts read
+    it from the last line."""
+    print(summary)
     print("the key is shown only this once; it is on the next line:")
     print(raw)
-    return 0
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
@@ -134,9 +140,7 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
     from gateway.store.console import ConsoleStore
 
     key_id, raw = ConsoleStore(_open_store()).create_admin(args.name, args.role)
-    print(f"created {args.role} admin key {key_id} for {args.name} (console: /admin)")
-    print("the key is shown only this once; it is on the next line:")
-    print(raw)
+    _print_new_key(f"created {args.role} admin key {key_id} for {args.name} (console: /admin)", raw)
     return 0
 
 

@@ -15,7 +15,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules" / "gateway.yaml"
+# The shipped rules: the copy inside an installed wheel (made by setup.py), else rules/ at
+# the root of the checkout (development, editable installs), where IT edits them.
+_PACKAGED_RULES = Path(__file__).resolve().parent / "_rules"
+RULES_DIR = _PACKAGED_RULES if _PACKAGED_RULES.is_dir() else Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_RULES = RULES_DIR / "gateway.yaml"
 
 
 class RulesError(ValueError):

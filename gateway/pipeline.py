@@ -39,6 +39,7 @@ from gateway.core import (
     NullInspector,
     Principal,
     Restorer,
+    Segment,
     UseRecord,
 )
 from gateway.engine import Engine, scan_texts
@@ -105,7 +106,7 @@ class NoMonitor:
 class AllowAllPolicy:
     """The policy of the core gateway: forward everything unchanged."""
 
-    def decide(self, inspection: Inspection, segments: list[Any], provider: str,
+    def decide(self, inspection: Inspection, segments: list[Segment], provider: str,
                user_group: str | None) -> Decision:
         return Decision(blocked=False, warnings=list(inspection.findings))
 
@@ -279,9 +280,7 @@ class Pipeline:
         if decision.blocked or not decision.pseudonymise:
             return Protection(decision, parsed.body, IdentityRestorer())
         new_texts, restorer = engine.transformer.transform(texts, decision.pseudonymise)
-        counts: dict[str, int] = {}
-        for finding in decision.pseudonymise:
-            counts[finding.entity_type] = counts.get(finding.entity_type, 0) + 1
+        counts = dict(Counter(f.entity_type for f in decision.pseudonymise))
         return Protection(decision, parsed.with_texts(new_texts), restorer, counts)
 
     # -- answers ----------------------------------------------------------------------

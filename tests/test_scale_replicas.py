@@ -22,7 +22,7 @@ import openai
 import pytest
 import redis
 from fakeprovider import FakeProvider, ServerThread, build_app, free_port
-from store_helpers import postgres_schema_url
+from store_helpers import missing_service, postgres_schema_url
 
 from gateway.store import Store
 
@@ -55,7 +55,7 @@ def redis_prefix() -> Iterator[str]:
     try:
         client.ping()
     except redis.ConnectionError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+        missing_service(f"Redis not reachable at {REDIS_URL}: {exc}")
     prefix = f"gw-test-{uuid.uuid4().hex[:12]}:"
     yield prefix
     for key in client.scan_iter(f"{prefix}*"):

@@ -1,5 +1,5 @@
-from base import U, S, A, case
-from nums import nn, be_iban, de_iban
+from base import A, S, U, case
+from nums import be_iban, de_iban, nn
 
 P, E, PH, IB, NN, ADR, DOB, LP = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "BE_NATIONAL_NUMBER",
     "STREET_ADDRESS", "DATE_OF_BIRTH", "LICENSE_PLATE")

@@ -1,5 +1,5 @@
-from base import U, S, A, case
-from nums import be_iban, de_iban, card, bsn
+from base import A, S, U, case
+from nums import be_iban, bsn, card, de_iban
 
 P, E, PH, IB, BSN, ID, CC, ADR, DOB, IP = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "NL_BSN",
     "ID_DOCUMENT", "CREDIT_CARD", "STREET_ADDRESS", "DATE_OF_BIRTH", "IP_ADDRESS")

@@ -1,5 +1,5 @@
-from base import U, S, A, case
-from nums import nn, eid, be_iban, fr_iban, lu_iban
+from base import A, S, U, case
+from nums import be_iban, eid, fr_iban, lu_iban, nn
 
 P, E, PH, IB, NN, ID, ADR, DOB, LP = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE", "BE_NATIONAL_NUMBER",
     "ID_DOCUMENT", "STREET_ADDRESS", "DATE_OF_BIRTH", "LICENSE_PLATE")

@@ -1,5 +1,5 @@
-from base import U, S, A, case
-from nums import nn, bis, eid, be_iban, nl_iban, card, bsn
+from base import A, S, U, case
+from nums import be_iban, bis, bsn, card, eid, nl_iban, nn
 
 P, E, PH, IB, NN, BSN, ID, CC, ADR, DOB, LP, IP = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "IBAN_CODE",
     "BE_NATIONAL_NUMBER", "NL_BSN", "ID_DOCUMENT", "CREDIT_CARD", "STREET_ADDRESS", "DATE_OF_BIRTH",

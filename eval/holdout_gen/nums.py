@@ -1,6 +1,9 @@
 """Checksum helpers to build valid (invented) identifiers."""
-from stdnum import luhn, iban as ibanmod
-from stdnum.be import nn as bnn, bis as bbis, eid as beid
+from stdnum import iban as ibanmod
+from stdnum import luhn
+from stdnum.be import bis as bbis
+from stdnum.be import eid as beid
+from stdnum.be import nn as bnn
 from stdnum.nl import bsn as nbsn
 
 

@@ -1,21 +1,34 @@
-import json, re, sys, unicodedata
-from stdnum import iban, luhn
-from stdnum.be import nn, bis, eid
-from stdnum.nl import bsn
+"""Check that every identifier in a hold-out file passes its checksum (or, for may_leak values, does not).
+
+Usage: python validate.py HOLDOUT.jsonl
+"""
+
+import json
+import re
+import sys
+import unicodedata
+
 import phonenumbers
+from stdnum import iban, luhn
+from stdnum.be import bis, eid, nn
+from stdnum.nl import bsn
 
 CYR = str.maketrans("АаЕеРрОоСсВМНКТХху", "AaEePpOoCcBMHKTXxy")
+
 
 def clean(v):
     v = unicodedata.normalize("NFKC", v)
     v = "".join(ch for ch in v if unicodedata.category(ch) != "Cf")
     return v.translate(CYR)
 
+
 def digits(v):
     return re.sub(r"\D", "", v)
 
+
 bad = 0
-rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+with open(sys.argv[1], encoding="utf-8") as f:
+    rows = [json.loads(line) for line in f]
 for c in rows:
     for e in c["must_not_leak"]:
         t, v = e["type"], clean(e["value"])
@@ -38,7 +51,8 @@ for c in rows:
             print(("OK  " if ok else "BAD ") + c["id"], t, repr(e["value"]))
             bad += not ok
     for e in c["may_leak"]:
-        v = clean(e["value"]); d = digits(v)
+        v = clean(e["value"])
+        d = digits(v)
         checks = {"nn": nn.is_valid(d) or bis.is_valid(d), "iban": iban.is_valid(v), "luhn16": len(d) == 16 and luhn.is_valid(d),
                   "bsn": len(d) == 9 and bsn.is_valid(d)}
         hit = [k for k, x in checks.items() if x]

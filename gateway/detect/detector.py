@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.core import Finding, Inspection
 from gateway.detect.allowlist import AllowList
 from gateway.detect.engine import build_analyzer
 from gateway.detect.language import LanguageDetector
 from gateway.detect.lexicon import Lexicon
-from gateway.detect.names import NameFinder, NameSpan, merge
+from gateway.detect.names import NameFinder, NameSpan, merge, tokenize
 from gateway.detect.normalize import NormalizedText, normalize
 from gateway.detect.rules import DEFAULT_DETECTION_RULES, load_rules
 
@@ -53,6 +54,7 @@ class PiiDetector:
         self._allowlist = allowlist
         # spaCy's tokenizer may grow the shared string store: one text at a time.
         self._nlp_lock = threading.Lock()
+        self._needs_tokens = {lang: _uses_context(analyzer, lang) for lang in analyzer.supported_languages}
 
     @classmethod
     def from_rules(cls, detection_yaml_path: str | Path = DEFAULT_DETECTION_RULES) -> PiiDetector:
@@ -82,14 +84,25 @@ class PiiDetector:
         return Inspection(findings=findings, languages=languages)
 
     def _analyze(self, text: str, language: str) -> list[_Candidate]:
-        with self._nlp_lock:
-            artifacts = self._analyzer.nlp_engine.process_text(text, language)
+        artifacts = self._artifacts(text, language)
         results = self._analyzer.analyze(text=text, language=language, nlp_artifacts=artifacts)
         return [
             _Candidate(r.start, r.end, r.entity_type, r.score,
                        (r.recognition_metadata or {}).get("rule_id", r.entity_type.lower()))
             for r in results
         ]
+
+    def _artifacts(self, text: str, language: str) -> NlpArtifacts:
+        """spaCy's tokens, or none when no recognizer of ``language`` has context words.
+
+        Presidio uses the tokens only for its context enhancer, which skips recognizers
+        without context words; tokenising costs more than all our recognizers together.
+        """
+        if not self._needs_tokens.get(language, True):
+            return NlpArtifacts(entities=[], tokens=[], tokens_indices=[], lemmas=[],  # type: ignore[arg-type]
+                                nlp_engine=None, language=language)
+        with self._nlp_lock:
+            return self._analyzer.nlp_engine.process_text(text, language)
 
     def _find_names(self, norms: list[NormalizedText], languages: list[str],
                     candidates: list[list[_Candidate]]) -> list[list[_Candidate]]:
@@ -117,8 +130,10 @@ class PiiDetector:
         """Names of one text: own rules, email local parts, and contact rows."""
         emails = [(c.start, c.end) for c in candidates if c.entity == EMAIL]
         contacts = [(c.start, c.end) for c in candidates if c.entity in CONTACT_TYPES]
-        return (self._names.find(text, language) + self._names.from_local_parts(text, pieces, emails)
-                + self._names.on_contact_lines(text, contacts))
+        tokens = tokenize(text)
+        return (self._names.find(text, language, tokens)
+                + self._names.from_local_parts(text, pieces, emails, tokens)
+                + self._names.on_contact_lines(text, contacts, tokens))
 
     def _resolve(self, segment: int, norm: NormalizedText, language: str,
                  candidates: list[_Candidate]) -> list[Finding]:
@@ -136,3 +151,9 @@ class PiiDetector:
             findings.append(Finding(segment=segment, start=start, end=end, entity_type=cand.entity,
                                     score=cand.score, rule_id=cand.rule, value=value, language=language))
         return findings
+
+
+def _uses_context(analyzer: AnalyzerEngine, language: str) -> bool:
+    """True when a recognizer of ``language`` has context words (needs spaCy's tokens)."""
+    recognizers = analyzer.registry.get_recognizers(language=language, all_fields=True)
+    return any(r.context for r in recognizers)

@@ -26,15 +26,18 @@ is a name everywhere else (a surname alone, a first name alone, a possessive, ot
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gateway.detect.lexicon import Lexicon, fold
 from gateway.detect.rules import NameRules
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVES = ("'s", "’s")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\. ?){1,3}(?=[A-Z])")
 _LOCAL_PART_PIECE = re.compile(r"[^\W\d_]+")
 _NAME_PART = re.compile(r"(?:Mc|Mac)?[^\W\d_][^\W\d_A-Z]*")
@@ -51,16 +54,16 @@ _MIN_LOWERCASE_NAME = 3
 _MAX_LIST_ITEM_WORDS = 3
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word of the text; ``word`` is it without a possessive ending ("Jan's" -> "Jan").
+
+    A named tuple, not a dataclass: a 2,000-word prompt makes thousands of them per request.
+    """
+
     text: str
     start: int
     end: int
-
-    @property
-    def word(self) -> str:
-        """The token without a possessive ending ("Jan's" -> "Jan")."""
-        return _POSSESSIVE.sub("", self.text)
+    word: str
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,12 @@ def _cue_table(cues: dict[str, list[str]], kind: str) -> dict[str, tuple[str, bo
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    """The words of ``text``; tokenise once and pass the list to the NameFinder methods."""
+    return [Token(w := m.group(), m.start(), m.end(), w[:-2] if w.endswith(_POSSESSIVES) else w)
+            for m in _WORD.finditer(text)]
 
 
+@functools.lru_cache(maxsize=65536)
 def is_capitalised(word: str) -> bool:
     """"Peeters", "Cuypers-Ooms", "O'Donnell", "McNeil"; not "PyPI", "LinkedIn" or "IBAN"."""
     return word[:1].isupper() and all(_NAME_PART.fullmatch(p) for p in _PART_SPLIT.split(word) if p)
@@ -148,9 +154,9 @@ class NameFinder:
 
     # -- per text ---------------------------------------------------------------------------
 
-    def find(self, text: str, language: str = "") -> list[NameSpan]:
+    def find(self, text: str, language: str = "", tokens: list[Token] | None = None) -> list[NameSpan]:
         """Names in one text, from anchors, initials, signatures, lists and login names."""
-        tokens = tokenize(text)
+        tokens = tokenize(text) if tokens is None else tokens
         spans = [self._extend(text, tokens, i, rule)
                  for i in range(len(tokens)) if (rule := self._anchor(text, tokens, i, language))]
         spans += self._lowercase_full_names(text, tokens)
@@ -361,21 +367,24 @@ class NameFinder:
                 return n
         return 0
 
-    def on_contact_lines(self, text: str, contacts: list[tuple[int, int]]) -> list[NameSpan]:
+    def on_contact_lines(self, text: str, contacts: list[tuple[int, int]],
+                         tokens: list[Token] | None = None) -> list[NameSpan]:
         """Two or three capitalised uncommon words on a line that also carries an email, phone
         number or IBAN: a contact row ("Latifa Zerouali", "+32477152904")."""
+        if not contacts:
+            return []
+        tokens = tokenize(text) if tokens is None else tokens
+        starts = [t.start for t in tokens]
         out = []
         for line_start, line_end in _lines_with(text, contacts):
-            tokens = tokenize(text[line_start:line_end])
-            i = 0
-            while i < len(tokens):
+            i, stop = bisect.bisect_left(starts, line_start), bisect.bisect_left(starts, line_end)
+            while i < stop:
                 j = i
-                while j < len(tokens) and self._uncommon_capitalised(tokens[j]) and \
-                        (j == i or self._adjacent(text[line_start:line_end], tokens[j - 1], tokens[j])):
+                while j < stop and self._uncommon_capitalised(tokens[j]) and \
+                        (j == i or self._adjacent(text, tokens[j - 1], tokens[j])):
                     j += 1
                 if 2 <= j - i <= 3:
-                    out.append(NameSpan(line_start + tokens[i].start, line_start + tokens[j - 1].end,
-                                        "name:contact_line"))
+                    out.append(NameSpan(tokens[i].start, tokens[j - 1].end, "name:contact_line"))
                 i = max(j, i + 1)
         return out
 
@@ -420,9 +429,12 @@ class NameFinder:
                     pieces.add(key)
         return pieces
 
-    def from_local_parts(self, text: str, pieces: set[str], emails: list[tuple[int, int]]) -> list[NameSpan]:
+    def from_local_parts(self, text: str, pieces: set[str], emails: list[tuple[int, int]],
+                         tokens: list[Token] | None = None) -> list[NameSpan]:
         """Capitalised words (or runs of up to three) that spell a piece of a local part."""
-        tokens = tokenize(text)
+        if not pieces:
+            return []
+        tokens = tokenize(text) if tokens is None else tokens
         out = []
         for i in range(len(tokens)):
             for n in range(1, 4):

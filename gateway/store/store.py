@@ -182,25 +182,22 @@ class Store:
 
     def record_training(self, name: str, until: date) -> bool:
         """Record a user's AI-literacy training, valid through ``until``; False: no such user."""
-        with self._writer.begin() as session:
-            user = self._user(session, name)
-            if user is None:
-                return False
-            user.training_until = until
-        return True
+        return self._update_user(name, training_until=until)
 
     def suspend_user(self, name: str) -> bool:
-        return self._set_suspended(name, True)
+        return self._update_user(name, suspended=True)
 
     def reinstate_user(self, name: str) -> bool:
-        return self._set_suspended(name, False)
+        return self._update_user(name, suspended=False)
 
-    def _set_suspended(self, name: str, suspended: bool) -> bool:
+    def _update_user(self, name: str, **columns: Any) -> bool:
+        """Set columns of one user; False when there is no such user."""
         with self._writer.begin() as session:
             user = self._user(session, name)
             if user is None:
                 return False
-            user.suspended = suspended
+            for column, value in columns.items():
+                setattr(user, column, value)
         return True
 
     @staticmethod

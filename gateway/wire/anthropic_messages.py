@@ -14,8 +14,6 @@ from typing import Any
 from gateway.core import Restorer
 from gateway.streaming import KeyedRestorers, SSEEvent, json_event
 from gateway.wire.base import (
-    NO_MESSAGE,
-    PARAMETER_ROLE,
     Collector,
     ParsedRequest,
     Path,
@@ -23,14 +21,12 @@ from gateway.wire.base import (
     Usage,
     WireFormat,
     check_fields,
-    drop_fields,
     expect_dict,
     expect_list,
     format_path,
-    int_or_none,
-    require_model,
-    require_stream_flag,
+    parse_top_level,
     restore_strings,
+    usage_from,
 )
 from gateway.wire.errors import anthropic_error, invalid, unsupported
 
@@ -51,6 +47,7 @@ BLOCK_FIELDS = {
 }
 MEDIA_BLOCKS = frozenset({"image", "document"})
 MESSAGE_BLOCKS = frozenset(BLOCK_FIELDS)
+SYSTEM_BLOCKS = frozenset({"text"})
 # Blocks allowed inside a tool_result's content.
 RESULT_BLOCKS = frozenset({"text"})
 ROLES = frozenset({"user", "assistant"})
@@ -66,12 +63,7 @@ class MessagesWalker:
         self.offset = offset  # the system prompt is message 0 when present
 
     def system(self, value: Any) -> None:
-        if isinstance(value, str):
-            if value:
-                self.out.text(value, ("system",), 0, "system")
-            return
-        for i, block in enumerate(expect_list(value, ("system",))):
-            self.block(expect_dict(block, ("system", i)), ("system", i), 0, "system", frozenset({"text"}))
+        self.content(value, ("system",), 0, "system", SYSTEM_BLOCKS)
 
     def messages(self, value: Any) -> None:
         for i, message in enumerate(expect_list(value, ("messages",))):
@@ -85,12 +77,8 @@ class MessagesWalker:
                          MESSAGE_BLOCKS)
 
     def content(self, value: Any, path: Path, index: int, role: str, kinds: frozenset[str]) -> None:
-        if isinstance(value, str):
-            if value:
-                self.out.text(value, path, index, role)
-            return
-        for i, block in enumerate(expect_list(value, path)):
-            self.block(expect_dict(block, (*path, i)), (*path, i), index, role, kinds)
+        self.out.text_or_parts(value, path, index, role,
+                               lambda block, where: self.block(block, where, index, role, kinds))
 
     def block(self, block: dict[str, Any], path: Path, index: int, role: str, kinds: frozenset[str]) -> None:
         kind = block.get("type")
@@ -113,29 +101,24 @@ class AnthropicMessages(WireFormat):
     upstream_path = "/v1/messages"
 
     def parse(self, body: dict[str, Any]) -> ParsedRequest:
-        check_fields(body, TOP_LEVEL, ())
-        model, stream = require_model(body), require_stream_flag(body)
+        body, model, stream = parse_top_level(body, TOP_LEVEL, DROPPED)
         if "messages" not in body:
             raise invalid("messages is required")
-        body = drop_fields(body, DROPPED)
         collector = Collector()
         has_system = body.get("system") not in (None, "", [])
         walker = MessagesWalker(collector, offset=1 if has_system else 0)
         if "system" in body and body["system"] is not None:
             walker.system(body["system"])
         walker.messages(body["messages"])
-        for name in sorted(PARAMETERS & body.keys()):
-            collector.scan(body[name], (name,), NO_MESSAGE, PARAMETER_ROLE)
-        return ParsedRequest(body=body, model=model, stream=stream, segments=collector.segments,
-                             media=collector.media)
+        collector.parameters(body, PARAMETERS)
+        return collector.request(body, model, stream)
 
     def restore_response(self, body: dict[str, Any], restorer: Restorer) -> dict[str, Any]:
         body["content"] = [restore_block(b, restorer) for b in body.get("content") or []]
         return body
 
     def usage(self, body: dict[str, Any]) -> Usage:
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-        return Usage(int_or_none(usage.get("input_tokens")), int_or_none(usage.get("output_tokens")))
+        return usage_from(body.get("usage"), "input_tokens", "output_tokens")
 
     def stream_relay(self, restorer: Restorer) -> StreamRelay:
         return MessagesStreamRelay(restorer)
@@ -191,12 +174,15 @@ class MessagesStreamRelay(StreamRelay):
 
     def _delta(self, data: dict[str, Any], name: str | None) -> list[SSEEvent]:
         delta = data.get("delta")
-        field = DELTA_TEXT.get(delta.get("type")) if isinstance(delta, dict) else None
+        if not isinstance(delta, dict):
+            return [json_event(data, name)]
+        kind = str(delta.get("type"))
+        field = DELTA_TEXT.get(kind)
         if field is None or not isinstance(delta.get(field), str):
             return [json_event(data, name)]
         index = data.get("index", 0)
-        self._delta_types[index] = delta["type"]
-        delta[field] = self._streams.feed(index, delta[field], raw_json=delta["type"] == "input_json_delta")
+        self._delta_types[index] = kind
+        delta[field] = self._streams.feed(index, delta[field], raw_json=kind == "input_json_delta")
         return [json_event(data, name)] if delta[field] else []
 
     def _flush(self, index: int) -> list[SSEEvent]:
@@ -209,9 +195,9 @@ class MessagesStreamRelay(StreamRelay):
                            "content_block_delta")]
 
     def _record_usage(self, data: dict[str, Any]) -> None:
-        message = data.get("message") if isinstance(data.get("message"), dict) else {}
-        for usage in (message.get("usage"), data.get("usage")):
-            if isinstance(usage, dict):
-                self.usage.prompt_tokens = int_or_none(usage.get("input_tokens")) or self.usage.prompt_tokens
-                self.usage.completion_tokens = (int_or_none(usage.get("output_tokens"))
-                                                or self.usage.completion_tokens)
+        """message_start carries the input count, message_delta the running output count."""
+        message = data.get("message")
+        for raw in (message.get("usage") if isinstance(message, dict) else None, data.get("usage")):
+            usage = usage_from(raw, "input_tokens", "output_tokens")
+            self.usage.prompt_tokens = usage.prompt_tokens or self.usage.prompt_tokens
+            self.usage.completion_tokens = usage.completion_tokens or self.usage.completion_tokens

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from gateway.core import Restorer, Segment
-from gateway.streaming import SSEEvent
-from gateway.wire.errors import UNKNOWN_FIELD, WireError, invalid
+from gateway.streaming import SSEEvent, json_event
+from gateway.wire.errors import UNKNOWN_FIELD, WireError, invalid, openai_error
 
 Path = tuple[str | int, ...]
 
@@ -109,9 +109,30 @@ class Collector:
             else:
                 self.scan(value, where, index, role)
 
+    def text_or_parts(self, value: Any, path: Path, index: int, role: str,
+                      part: Callable[[dict[str, Any], Path], None]) -> None:
+        """A content field: a string (one segment; none when empty) or a list of typed parts,
+        each handed to ``part`` because every format knows different part types."""
+        if isinstance(value, str):
+            if value:
+                self.text(value, path, index, role)
+            return
+        for i, item in enumerate(expect_list(value, path)):
+            where = (*path, i)
+            part(expect_dict(item, where), where)
+
+    def parameters(self, body: Mapping[str, Any], names: frozenset[str]) -> None:
+        """Every string of the known non-message parameters (tools, schemas, stop words...)."""
+        for name in sorted(names & body.keys()):
+            self.scan(body[name], (name,), NO_MESSAGE, PARAMETER_ROLE)
+
     def media_part(self, kind: str, path: Path) -> None:
         """Images, files and audio cannot be inspected: the allowlist stage decides."""
         self.media.append(f"{format_path(path)} ({kind})")
+
+    def request(self, body: dict[str, Any], model: str, stream: bool) -> ParsedRequest:
+        return ParsedRequest(body=body, model=model, stream=stream, segments=self.segments,
+                             media=self.media)
 
 
 def _check_pattern(value: Any, path: Path, pattern: re.Pattern[str], what: str) -> None:
@@ -157,6 +178,13 @@ class Usage:
 
 def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def usage_from(usage: Any, prompt_key: str, completion_key: str) -> Usage:
+    """Token counts from an answer's usage object; absent or malformed counts are None."""
+    if not isinstance(usage, dict):
+        return Usage()
+    return Usage(int_or_none(usage.get(prompt_key)), int_or_none(usage.get(completion_key)))
 
 
 def restore_strings(value: Any, restorer: Restorer) -> Any:
@@ -230,6 +258,28 @@ class WireFormat(ABC):
     @abstractmethod
     def stream_error(self, code: str, message: str) -> SSEEvent:
         """An error event for a stream that already started (status is already 200)."""
+
+
+class OpenAIErrors:
+    """Error rendering shared by the OpenAI formats (chat, responses, embeddings)."""
+
+    def error_body(self, status: int, code: str, message: str) -> dict[str, Any]:
+        return openai_error(status, code, message)
+
+    def stream_error(self, code: str, message: str) -> SSEEvent:
+        # The SDK raises APIError for a data line carrying an "error" object.
+        return json_event(openai_error(502, code, message))
+
+
+def parse_top_level(body: dict[str, Any], allowed: frozenset[str], dropped: frozenset[str]
+                    ) -> tuple[dict[str, Any], str, bool]:
+    """The checks every format starts with: only known fields, a model name, a stream flag.
+
+    Returns the body without the ``dropped`` identifier fields, the model and the flag.
+    """
+    check_fields(body, allowed, ())
+    model, stream = require_model(body), require_stream_flag(body)
+    return drop_fields(body, dropped), model, stream
 
 
 def require_model(body: Mapping[str, Any]) -> str:

@@ -15,25 +15,22 @@ from typing import Any
 from gateway.core import Restorer
 from gateway.streaming import KeyedRestorers, SSEEvent, json_event
 from gateway.wire.base import (
-    NO_MESSAGE,
-    PARAMETER_ROLE,
     Collector,
+    OpenAIErrors,
     ParsedRequest,
     Path,
     StreamRelay,
     Usage,
     WireFormat,
     check_fields,
-    drop_fields,
     expect_dict,
     expect_list,
     format_path,
-    int_or_none,
-    require_model,
-    require_stream_flag,
+    parse_top_level,
     restore_json_text,
+    usage_from,
 )
-from gateway.wire.errors import invalid, openai_error, unsupported
+from gateway.wire.errors import invalid, unsupported
 
 DROPPED = frozenset({"user", "metadata", "safety_identifier", "prompt_cache_key"})
 PARAMETERS = frozenset({
@@ -59,17 +56,6 @@ TOOL_CALL_FIELDS = {"function": frozenset({"id", "type", "function"}),
                     "custom": frozenset({"id", "type", "custom"})}
 
 
-class OpenAIErrors:
-    """Error rendering shared by the OpenAI formats."""
-
-    def error_body(self, status: int, code: str, message: str) -> dict[str, Any]:
-        return openai_error(status, code, message)
-
-    def stream_error(self, code: str, message: str) -> SSEEvent:
-        # The SDK raises APIError for a data line carrying an "error" object.
-        return json_event(openai_error(502, code, message))
-
-
 class ChatWalker:
     """Extracts the segments of the ``messages`` array."""
 
@@ -92,12 +78,9 @@ class ChatWalker:
         })
 
     def content(self, value: Any, path: Path, index: int, role: str) -> None:
-        if value is None or isinstance(value, str):
-            if value:
-                self.out.text(value, path, index, role)
-            return
-        for i, part in enumerate(expect_list(value, path)):
-            self.part(expect_dict(part, (*path, i)), (*path, i), index, role)
+        if value is not None:  # an assistant message with only tool calls has no content
+            self.out.text_or_parts(value, path, index, role,
+                                   lambda part, where: self.part(part, where, index, role))
 
     def part(self, part: dict[str, Any], path: Path, index: int, role: str) -> None:
         kind = part.get("type")
@@ -128,17 +111,13 @@ class OpenAIChat(OpenAIErrors, WireFormat):
     upstream_path = "/chat/completions"
 
     def parse(self, body: dict[str, Any]) -> ParsedRequest:
-        check_fields(body, TOP_LEVEL, ())
-        model, stream = require_model(body), require_stream_flag(body)
+        body, model, stream = parse_top_level(body, TOP_LEVEL, DROPPED)
         if "messages" not in body:
             raise invalid("messages is required")
-        body = drop_fields(body, DROPPED)
         collector = Collector()
         ChatWalker(collector).messages(body["messages"])
-        for name in sorted(PARAMETERS & body.keys()):
-            collector.scan(body[name], (name,), NO_MESSAGE, PARAMETER_ROLE)
-        return ParsedRequest(body=body, model=model, stream=stream, segments=collector.segments,
-                             media=collector.media)
+        collector.parameters(body, PARAMETERS)
+        return collector.request(body, model, stream)
 
     def restore_response(self, body: dict[str, Any], restorer: Restorer) -> dict[str, Any]:
         for choice in body.get("choices") or []:
@@ -148,16 +127,10 @@ class OpenAIChat(OpenAIErrors, WireFormat):
         return body
 
     def usage(self, body: dict[str, Any]) -> Usage:
-        return openai_usage(body.get("usage"))
+        return usage_from(body.get("usage"), "prompt_tokens", "completion_tokens")
 
     def stream_relay(self, restorer: Restorer) -> StreamRelay:
         return ChatStreamRelay(restorer)
-
-
-def openai_usage(usage: Any) -> Usage:
-    if not isinstance(usage, dict):
-        return Usage()
-    return Usage(int_or_none(usage.get("prompt_tokens")), int_or_none(usage.get("completion_tokens")))
 
 
 def restore_message(message: dict[str, Any], restorer: Restorer) -> None:
@@ -194,7 +167,7 @@ class ChatStreamRelay(StreamRelay):
         if not isinstance(chunk, dict) or "error" in chunk:
             return [event]
         if isinstance(chunk.get("usage"), dict):
-            self.usage = openai_usage(chunk["usage"])
+            self.usage = usage_from(chunk["usage"], "prompt_tokens", "completion_tokens")
         for choice in chunk.get("choices") or []:
             if isinstance(choice, dict):
                 self._choice(choice)

@@ -11,16 +11,14 @@ from typing import Any
 from gateway.core import Restorer
 from gateway.wire.base import (
     Collector,
+    OpenAIErrors,
     ParsedRequest,
     Usage,
     WireFormat,
-    check_fields,
-    drop_fields,
-    int_or_none,
-    require_model,
+    parse_top_level,
+    usage_from,
 )
 from gateway.wire.errors import invalid, unsupported
-from gateway.wire.openai_chat import OpenAIErrors
 
 DROPPED = frozenset({"user"})
 TOP_LEVEL = DROPPED | {"model", "input", "dimensions", "encoding_format"}
@@ -33,9 +31,7 @@ class OpenAIEmbeddings(OpenAIErrors, WireFormat):
     upstream_path = "/embeddings"
 
     def parse(self, body: dict[str, Any]) -> ParsedRequest:
-        check_fields(body, TOP_LEVEL, ())
-        model = require_model(body)
-        body = drop_fields(body, DROPPED)
+        body, model, _ = parse_top_level(body, TOP_LEVEL, DROPPED)  # "stream" is not a field here
         value = body.get("input")
         collector = Collector()
         if isinstance(value, str):
@@ -50,11 +46,10 @@ class OpenAIEmbeddings(OpenAIErrors, WireFormat):
         for name in ("dimensions", "encoding_format"):
             if name in body and not isinstance(body[name], int | str):
                 raise invalid(f"{name} has the wrong type")
-        return ParsedRequest(body=body, model=model, stream=False, segments=collector.segments)
+        return collector.request(body, model, stream=False)
 
     def restore_response(self, body: dict[str, Any], restorer: Restorer) -> dict[str, Any]:
         return body
 
     def usage(self, body: dict[str, Any]) -> Usage:
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-        return Usage(int_or_none(usage.get("prompt_tokens")), None)
+        return Usage(usage_from(body.get("usage"), "prompt_tokens", "completion_tokens").prompt_tokens)

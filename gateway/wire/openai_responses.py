@@ -19,26 +19,22 @@ from typing import Any
 from gateway.core import Restorer
 from gateway.streaming import KeyedRestorers, SSEEvent, json_event
 from gateway.wire.base import (
-    NO_MESSAGE,
-    PARAMETER_ROLE,
     Collector,
+    OpenAIErrors,
     ParsedRequest,
     Path,
     StreamRelay,
     Usage,
     WireFormat,
     check_fields,
-    drop_fields,
     expect_dict,
     expect_list,
     format_path,
-    int_or_none,
-    require_model,
-    require_stream_flag,
+    parse_top_level,
     restore_json_text,
+    usage_from,
 )
 from gateway.wire.errors import invalid, unsupported
-from gateway.wire.openai_chat import OpenAIErrors
 
 DROPPED = frozenset({"user", "metadata", "safety_identifier", "prompt_cache_key"})
 PARAMETERS = frozenset({
@@ -111,21 +107,18 @@ class ItemsWalker:
         })
 
     def parts(self, value: Any, path: Path, index: int, role: str) -> None:
-        if isinstance(value, str):
-            if value:
-                self.out.text(value, path, index, role)
+        self.out.text_or_parts(value, path, index, role,
+                               lambda part, where: self.part(part, where, index, role))
+
+    def part(self, part: dict[str, Any], path: Path, index: int, role: str) -> None:
+        kind = part.get("type")
+        if kind in MEDIA_PARTS:
+            self.out.media_part(str(kind), path)
             return
-        for i, part in enumerate(expect_list(value, path)):
-            where = (*path, i)
-            part = expect_dict(part, where)
-            kind = part.get("type")
-            if kind in MEDIA_PARTS:
-                self.out.media_part(str(kind), where)
-                continue
-            if kind not in PART_FIELDS:
-                raise unsupported(f"{format_path(where)}: content part type {kind!r} is not supported")
-            check_fields(part, PART_FIELDS[kind], where)
-            self.out.fields(part, where, index, role)
+        if kind not in PART_FIELDS:
+            raise unsupported(f"{format_path(path)}: content part type {kind!r} is not supported")
+        check_fields(part, PART_FIELDS[kind], path)
+        self.out.fields(part, path, index, role)
 
 
 class OpenAIResponses(OpenAIErrors, WireFormat):
@@ -135,26 +128,21 @@ class OpenAIResponses(OpenAIErrors, WireFormat):
     upstream_path = "/responses"
 
     def parse(self, body: dict[str, Any]) -> ParsedRequest:
-        check_fields(body, TOP_LEVEL, ())
-        model, stream = require_model(body), require_stream_flag(body)
-        body = drop_fields(body, DROPPED)
+        body, model, stream = parse_top_level(body, TOP_LEVEL, DROPPED)
         collector = Collector()
         has_instructions = body.get("instructions") not in (None, "")
         if has_instructions:
             collector.text(body["instructions"], ("instructions",), 0, "system")
         if "input" in body:
             ItemsWalker(collector, offset=1 if has_instructions else 0).input(body["input"])
-        for name in sorted(PARAMETERS & body.keys()):
-            collector.scan(body[name], (name,), NO_MESSAGE, PARAMETER_ROLE)
-        return ParsedRequest(body=body, model=model, stream=stream, segments=collector.segments,
-                             media=collector.media)
+        collector.parameters(body, PARAMETERS)
+        return collector.request(body, model, stream)
 
     def restore_response(self, body: dict[str, Any], restorer: Restorer) -> dict[str, Any]:
         return restore_response_object(body, restorer)
 
     def usage(self, body: dict[str, Any]) -> Usage:
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-        return Usage(int_or_none(usage.get("input_tokens")), int_or_none(usage.get("output_tokens")))
+        return usage_from(body.get("usage"), "input_tokens", "output_tokens")
 
     def stream_relay(self, restorer: Restorer) -> StreamRelay:
         return ResponsesStreamRelay(restorer, self)
