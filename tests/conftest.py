@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import anthropic
+import detectors
 import openai
 import pytest
 from fakeprovider import FakeProvider, ServerThread, build_app
@@ -20,6 +21,7 @@ from gateway.config import Rules, parse_rules
 from gateway.core import Principal, UseRecord
 from gateway.engine import Engine
 from gateway.pipeline import core_engine
+from gateway.sensitive import SensitiveDetector
 
 PROVIDER_KEY_ENV = "FAKE_PROVIDER_KEY"
 PROVIDER_KEY = "sk-provider-secret-0123456789"
@@ -131,3 +133,9 @@ def claude(gateway: Gateway) -> Iterator[anthropic.Anthropic]:
     client = anthropic.Anthropic(base_url=gateway.url, api_key=KEY, max_retries=0, timeout=10)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def sensitive_detector() -> SensitiveDetector:
+    """The shipped Art. 9, prohibited-use and credential detector (one for the session)."""
+    return detectors.sensitive_detector()

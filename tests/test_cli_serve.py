@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fakeprovider import free_port
+from process_helpers import checkout_env, wait_ready
 from store_helpers import sqlite_url
 
 from gateway.config import DEFAULT_RULES
 
-ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 240  # the workers load the detection models
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -32,33 +25,22 @@ def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=120, check=True)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], base: str) -> bool:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return True
-        except httpx.TransportError:
-            time.sleep(0.5)
-    return False
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "GATEWAY_DATABASE_URL": sqlite_url(tmp_path),
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return checkout_env(GATEWAY_DATABASE_URL=sqlite_url(tmp_path))
 
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--config", str(DEFAULT_RULES),
                                 "--port", str(port), "--workers", "2"],
                                env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        assert _wait_ready(process, base), (tmp_path / "serve.log").read_text()[-5000:]
+        ready = wait_ready(process, base, time.monotonic() + START_TIMEOUT_S)
+        assert ready, (tmp_path / "serve.log").read_text()[-5000:]
         yield base
     finally:
         process.terminate()

@@ -1,12 +1,14 @@
 """The console in a real headless Chromium (Debian's, driven by Playwright): what a DPO
 and IT actually click.  One browser for the module; each test gets a fresh context
-(no shared cookies).  Also writes the README screenshots to docs/screenshots/.
+(no shared cookies).  With GATEWAY_SCREENSHOTS=1 it also refreshes the README screenshots in
+docs/screenshots/; otherwise they go to a temporary folder, so a test run leaves the tree clean.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+README_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS = README_SCREENSHOTS if os.environ.get("GATEWAY_SCREENSHOTS") else Path(tempfile.mkdtemp())
 
 # CI installs Debian's chromium (.ci/run), so there a missing browser is a failure, not a skip.
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 
 import pytest
-
-from gateway.detect import PiiDetector
-
-
-@functools.cache
-def detector() -> PiiDetector:
-    return PiiDetector.from_rules()
+from detectors import pii_detector
 
 
 @pytest.mark.parametrize("text", [
@@ -27,24 +20,24 @@ def detector() -> PiiDetector:
     "Uw factuur 2025-0193 – herinnering. Te betalen binnen 30 dagen.",
 ])
 def test_benign_prompt_has_no_findings(text: str) -> None:
-    assert detector().inspect([text]).findings == []
+    assert pii_detector().inspect([text]).findings == []
 
 
 def test_allowlisted_role_mailbox_and_languages() -> None:
     texts = ["Stuur het naar facturatie@kantoor.be", "Merci beaucoup pour votre aide"]
-    inspection = detector().inspect(texts)
+    inspection = pii_detector().inspect(texts)
     assert inspection.findings == []
     assert inspection.languages == ["nl", "fr"]
 
 
 def test_inspect_is_thread_safe() -> None:
     texts = ["Maak een brief voor Seppe Verschueren, gsm 0468 91 20 33.", "Rien à signaler ici."]
-    expected = detector().inspect(texts).findings
+    expected = pii_detector().inspect(texts).findings
     results: list[list] = []
 
     def run() -> None:
         for _ in range(20):
-            results.append(detector().inspect(texts).findings)
+            results.append(pii_detector().inspect(texts).findings)
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for t in threads:

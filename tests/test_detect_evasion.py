@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
+from detectors import pii_detector
 
-from gateway.detect import PiiDetector
 from gateway.detect.normalize import normalize
 
 
-@functools.cache
-def detector() -> PiiDetector:
-    return PiiDetector.from_rules()
-
-
 def findings(text: str) -> list[tuple[str, str]]:
-    return [(f.entity_type, f.value) for f in detector().inspect([text]).findings]
+    return [(f.entity_type, f.value) for f in pii_detector().inspect([text]).findings]
 
 
 def test_normalize_maps_back_to_original_spans() -> None:
@@ -59,5 +52,5 @@ def test_evasions_are_found_with_original_offsets(text: str, entity: str, value:
 
 def test_finding_offsets_index_the_original_text() -> None:
     text = "x\u200by Seppe Verschueren, 0476 13 58 42"
-    for f in detector().inspect([text]).findings:
+    for f in pii_detector().inspect([text]).findings:
         assert text[f.start:f.end] == f.value

@@ -4,20 +4,12 @@ places, company names and German nouns.  Every example is new (not from an evalu
 
 from __future__ import annotations
 
-import functools
-
 import pytest
-
-from gateway.detect import PiiDetector
-
-
-@functools.cache
-def detector() -> PiiDetector:
-    return PiiDetector.from_rules()
+from detectors import pii_detector
 
 
 def found(*texts: str) -> list[tuple[str, str]]:
-    return [(f.entity_type, f.value) for f in detector().inspect(list(texts)).findings]
+    return [(f.entity_type, f.value) for f in pii_detector().inspect(list(texts)).findings]
 
 
 def persons(*texts: str) -> list[str]:

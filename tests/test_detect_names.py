@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
-
-from gateway.detect import PiiDetector
-
-
-@functools.cache
-def detector() -> PiiDetector:
-    return PiiDetector.from_rules()
+from detectors import pii_detector
 
 
 def persons(*texts: str) -> list[tuple[int, str]]:
     """(segment, value) of every PERSON finding."""
-    inspection = detector().inspect(list(texts))
+    inspection = pii_detector().inspect(list(texts))
     return [(f.segment, f.value) for f in inspection.findings if f.entity_type == "PERSON"]
 
 

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
-
-from gateway.detect import PiiDetector
-
-
-@functools.cache
-def detector() -> PiiDetector:
-    return PiiDetector.from_rules()
+from detectors import pii_detector
 
 
 def found(text: str) -> list[tuple[str, str]]:
     """(type, value) of every finding in one text."""
-    return [(f.entity_type, f.value) for f in detector().inspect([text]).findings]
+    return [(f.entity_type, f.value) for f in pii_detector().inspect([text]).findings]
 
 
 def types(text: str) -> set[str]:

@@ -245,11 +245,6 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def detector() -> SensitiveDetector:
-    return SensitiveDetector.from_rules(RULES)
-
-
-@pytest.fixture(scope="module")
 def policy() -> PolicyEngine:
     return PolicyEngine.from_rules(RULES / "policy.yaml", Contact(name="DPO", email="dpo@example.be"))
 
@@ -269,8 +264,8 @@ def decide(
 @pytest.mark.parametrize(
     ("language", "category", "text", "name", "topic"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
 )
-def test_named_person_is_blocked(detector, policy, language, category, text, name, topic) -> None:
-    decision = decide(detector, policy, text, language, name)
+def test_named_person_is_blocked(sensitive_detector, policy, language, category, text, name, topic) -> None:
+    decision = decide(sensitive_detector, policy, text, language, name)
     assert decision.blocked
     assert category in {f.entity_type for f in decision.block_findings}
     assert decision.language == language
@@ -279,6 +274,8 @@ def test_named_person_is_blocked(detector, policy, language, category, text, nam
 @pytest.mark.parametrize(
     ("language", "category", "text", "name", "topic"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
 )
-def test_topic_without_person_passes(detector, policy, language, category, text, name, topic) -> None:
-    assert category in {f.entity_type for f in detector.inspect([topic], [language])}
-    assert not decide(detector, policy, topic, language).blocked
+def test_topic_without_person_passes(
+    sensitive_detector, policy, language, category, text, name, topic
+) -> None:
+    assert category in {f.entity_type for f in sensitive_detector.inspect([topic], [language])}
+    assert not decide(sensitive_detector, policy, topic, language).blocked

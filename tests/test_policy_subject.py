@@ -49,38 +49,33 @@ def decide(detector: SensitiveDetector, policy: PolicyEngine, text: str, names: 
 
 
 @pytest.fixture(scope="module")
-def detector() -> SensitiveDetector:
-    return SensitiveDetector.from_rules(RULES)
-
-
-@pytest.fixture(scope="module")
 def policy() -> PolicyEngine:
     return PolicyEngine.from_rules(RULES / "policy.yaml", Contact(name="DPO"))
 
 
-def test_record_about_one_person_is_blocked(detector, policy) -> None:
+def test_record_about_one_person_is_blocked(sensitive_detector, policy) -> None:
     assert len(RECORD.split()) > 40
-    assert decide(detector, policy, RECORD, PEOPLE)
+    assert decide(sensitive_detector, policy, RECORD, PEOPLE)
 
 
-def test_generic_sentence_in_a_message_naming_someone_passes(detector, policy) -> None:
-    assert not decide(detector, policy, GENERIC, PEOPLE)
+def test_generic_sentence_in_a_message_naming_someone_passes(sensitive_detector, policy) -> None:
+    assert not decide(sensitive_detector, policy, GENERIC, PEOPLE)
 
 
-def test_health_terms_before_the_person_is_named_do_not_count(detector, policy) -> None:
+def test_health_terms_before_the_person_is_named_do_not_count(sensitive_detector, policy) -> None:
     text = RECORD.split("\n", 2)[2] + "\nOpgesteld door Lotte Verhaegen."
     assert len(text.split()) > 40
-    assert not decide(detector, policy, text, PEOPLE)
+    assert not decide(sensitive_detector, policy, text, PEOPLE)
 
 
-def test_a_message_about_many_people_needs_a_closer_link(detector, policy) -> None:
+def test_a_message_about_many_people_needs_a_closer_link(sensitive_detector, policy) -> None:
     crowd = RECORD.replace(
         "Betrokkene: Lotte Verhaegen,", "Aanwezig: Lotte Verhaegen, Ruben Claes en Ines Wouters,"
     )
-    assert not decide(detector, policy, crowd, PEOPLE)
+    assert not decide(sensitive_detector, policy, crowd, PEOPLE)
 
 
-def test_a_pronoun_reaches_a_person_named_far_earlier(detector, policy) -> None:
+def test_a_pronoun_reaches_a_person_named_far_earlier(sensitive_detector, policy) -> None:
     text = (
         "Aanwezig: Lotte Verhaegen, Ruben Claes en Ines Wouters. De vergadering besprak de planning. "
         "Daarna volgde de begroting. Vervolgens kwam de verhuis aan bod. Dan de nieuwe printers. "
@@ -88,4 +83,4 @@ def test_a_pronoun_reaches_a_person_named_far_earlier(detector, policy) -> None:
         "Zij vertelde achteraf dat ze volgende week een operatie aan de schouder heeft."
     )
     assert len(text.split()) > 40
-    assert decide(detector, policy, text, PEOPLE)
+    assert decide(sensitive_detector, policy, text, PEOPLE)

@@ -22,11 +22,11 @@ import openai
 import pytest
 import redis
 from fakeprovider import FakeProvider, ServerThread, build_app, free_port
+from process_helpers import checkout_env, wait_ready
 from store_helpers import missing_service, postgres_schema_url
 
 from gateway.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 START_TIMEOUT_S = 90  # each process loads the detection models
 REQUESTS_PER_REPLICA = 40
@@ -71,17 +71,6 @@ def provider_url() -> Iterator[str]:
         yield server.url
 
 
-def _wait_ready(process: subprocess.Popen[bytes], base: str, deadline: float) -> bool:
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    return False
-
-
 @pytest.fixture
 def replicas(tmp_path: Path, provider_url: str, redis_prefix: str
              ) -> Iterator[tuple[list[str], dict[str, str], str]]:
@@ -90,10 +79,9 @@ def replicas(tmp_path: Path, provider_url: str, redis_prefix: str
     rules.write_text(_rules(provider_url))
     with postgres_schema_url() as database:
         Store(database).upgrade()
-        env = {**os.environ, "GATEWAY_DATABASE_URL": database, "GATEWAY_REDIS_URL": REDIS_URL,
-               "GATEWAY_REDIS_PREFIX": redis_prefix, "GATEWAY_PSEUDONYM_SECRET": uuid.uuid4().hex,
-               "FAKE_PROVIDER_KEY": "sk-fake", "GATEWAY_RULES_WATCH_S": "0",
-               "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        env = checkout_env(GATEWAY_DATABASE_URL=database, GATEWAY_REDIS_URL=REDIS_URL,
+                           GATEWAY_REDIS_PREFIX=redis_prefix, GATEWAY_PSEUDONYM_SECRET=uuid.uuid4().hex,
+                           FAKE_PROVIDER_KEY="sk-fake", GATEWAY_RULES_WATCH_S="0")
         ports = [free_port(), free_port()]
         logs = [(tmp_path / f"replica{i}.log").open("w") for i in range(2)]
         processes = [subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--config", str(rules),
@@ -104,7 +92,7 @@ def replicas(tmp_path: Path, provider_url: str, redis_prefix: str
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
             for i, (process, url) in enumerate(zip(processes, urls, strict=True)):
-                assert _wait_ready(process, url, deadline), (tmp_path / f"replica{i}.log").read_text()[-3000:]
+                assert wait_ready(process, url, deadline), (tmp_path / f"replica{i}.log").read_text()[-3000:]
             yield urls, env, database
         finally:
             for process in processes:

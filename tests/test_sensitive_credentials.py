@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gateway.sensitive import SensitiveDetector
-
-RULES = Path(__file__).resolve().parent.parent / "rules"
-
-
-@pytest.fixture(scope="module")
-def detector() -> SensitiveDetector:
-    return SensitiveDetector.from_rules(RULES)
 
 
 def credentials(detector: SensitiveDetector, text: str) -> list[str]:
@@ -40,8 +31,8 @@ def credentials(detector: SensitiveDetector, text: str) -> list[str]:
         ("the pwd Qz7!kLm2pX works until friday", "Qz7!kLm2pX"),
     ],
 )
-def test_secrets_are_found(detector, text, secret) -> None:
-    assert secret in credentials(detector, text)
+def test_secrets_are_found(sensitive_detector, text, secret) -> None:
+    assert secret in credentials(sensitive_detector, text)
 
 
 @pytest.mark.parametrize(
@@ -62,5 +53,5 @@ def test_secrets_are_found(detector, text, secret) -> None:
         "Wachtwoord Vergeten? Klik dan op de link.",
     ],
 )
-def test_benign_tech_text_is_not_a_credential(detector, text) -> None:
-    assert credentials(detector, text) == []
+def test_benign_tech_text_is_not_a_credential(sensitive_detector, text) -> None:
+    assert credentials(sensitive_detector, text) == []

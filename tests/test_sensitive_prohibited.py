@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gateway.sensitive import SensitiveDetector
-
-RULES = Path(__file__).resolve().parent.parent / "rules"
-
-
-@pytest.fixture(scope="module")
-def detector() -> SensitiveDetector:
-    return SensitiveDetector.from_rules(RULES)
 
 
 def types(detector: SensitiveDetector, text: str) -> set[str]:
@@ -37,8 +28,8 @@ def types(detector: SensitiveDetector, text: str) -> set[str]:
         "Make them sign today, before their children can step in and stop it.",
     ],
 )
-def test_manipulation(detector, text) -> None:
-    assert "PROHIBITED_MANIPULATION" in types(detector, text)
+def test_manipulation(sensitive_detector, text) -> None:
+    assert "PROHIBITED_MANIPULATION" in types(sensitive_detector, text)
 
 
 @pytest.mark.parametrize(
@@ -56,8 +47,8 @@ def test_manipulation(detector, text) -> None:
         "Write a patient, clear letter for customers with memory problems about their contract.",
     ],
 )
-def test_discussing_manipulation_is_allowed(detector, text) -> None:
-    assert "PROHIBITED_MANIPULATION" not in types(detector, text)
+def test_discussing_manipulation_is_allowed(sensitive_detector, text) -> None:
+    assert "PROHIBITED_MANIPULATION" not in types(sensitive_detector, text)
 
 
 @pytest.mark.parametrize(
@@ -75,8 +66,8 @@ def test_discussing_manipulation_is_allowed(detector, text) -> None:
         "Trag genehmigt oder abgelehnt je Antragsteller in die Spalte ein, die Datei geht zum Import.",
     ],
 )
-def test_automated_decision(detector, text) -> None:
-    assert "PROHIBITED_DECISION" in types(detector, text)
+def test_automated_decision(sensitive_detector, text) -> None:
+    assert "PROHIBITED_DECISION" in types(sensitive_detector, text)
 
 
 @pytest.mark.parametrize(
@@ -91,5 +82,5 @@ def test_automated_decision(detector, text) -> None:
         "Our import does not run automatically: fill a column yes or no per customer as a suggestion.",
     ],
 )
-def test_preparing_a_decision_is_allowed(detector, text) -> None:
-    assert "PROHIBITED_DECISION" not in types(detector, text)
+def test_preparing_a_decision_is_allowed(sensitive_detector, text) -> None:
+    assert "PROHIBITED_DECISION" not in types(sensitive_detector, text)

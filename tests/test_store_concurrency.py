@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ def _write(url: str, writer: str, rows: int, start: Any) -> None:
     for i in range(rows):
         store.record_use(UseRecord(request_id=f"{writer}-{i}", endpoint="/v1/messages",
                                    decision="forwarded", user=writer, latency_ms=float(i)))
+        # Requests reach a gateway spread out, not back to back.  Without a pause, SQLite's
+        # busy back-off (sleeps of up to 100 ms) can let one writer finish all its records
+        # before the other gets in on a loaded machine, and the test would prove nothing.
+        time.sleep(0.002)
     store.close()
 
 

@@ -18,6 +18,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.literals import has_digit, requires_digit
 from gateway.detect.patterns import result
 from gateway.detect.rules import AddressRules
 
@@ -65,6 +66,8 @@ class AddressRecognizer(EntityRecognizer):
     def __init__(self, rules: AddressRules, language: str) -> None:
         self.rules = rules
         self._regexes = address_regexes(rules)
+        # Every street form has a house number.
+        self._needs_digit = requires_digit(re.compile(rules.house_number))
         super().__init__([ENTITY], name="street_address", supported_language=language)
 
     def load(self) -> None:
@@ -72,6 +75,8 @@ class AddressRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
+        if self._needs_digit and not has_digit(text):
+            return []
         return [
             result(ENTITY, m.start(), m.end(), self.rules.score, f"street_address:{form}")
             for form, regex in enumerate(self._regexes)

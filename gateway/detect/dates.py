@@ -15,6 +15,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.cues import CueMatcher, cue_regex
+from gateway.detect.literals import has_digit, requires_digit
 from gateway.detect.patterns import result
 from gateway.detect.rules import BirthDateRules
 
@@ -54,6 +55,7 @@ class BirthDateRecognizer(EntityRecognizer):
         self._dates = date_regex(months)
         self._cues = CueMatcher(rules.cues, rules.context_window)
         self._header_cue = cue_regex(rules.cues)
+        self._needs_digit = requires_digit(self._dates)
         super().__init__([ENTITY], name="birth_date", supported_language=language)
 
     def load(self) -> None:
@@ -61,6 +63,8 @@ class BirthDateRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
+        if self._needs_digit and not has_digit(text):
+            return []
         table_rows = self._birth_table_rows(text)
         out = []
         for match in self._dates.finditer(text):

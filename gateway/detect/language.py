@@ -14,6 +14,10 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 _LETTERS = re.compile(r"[^\W\d_]")
 _MIN_LETTERS = 3
+# Longer texts are classified on their start, middle and end: py3langid reads every byte in
+# Python (about 0.3 ms per 1,000 characters), and 3,000 characters decide the language.
+_SAMPLE_CHARS = 3000
+_SAMPLE_PARTS = 3
 
 
 class LanguageDetector:
@@ -26,5 +30,20 @@ class LanguageDetector:
         """The most likely language; the default for texts with (almost) no letters."""
         if len(_LETTERS.findall(text[:2000])) < _MIN_LETTERS:
             return self.default
-        language, _score = self._identifier.classify(text)
+        language, _score = self._identifier.classify(_sample(text))
         return str(language)
+
+
+def _sample(text: str) -> str:
+    """The whole text when short; otherwise evenly spaced pieces of it, cut at spaces."""
+    if len(text) <= _SAMPLE_CHARS:
+        return text
+    size = _SAMPLE_CHARS // _SAMPLE_PARTS
+    step = (len(text) - size) // (_SAMPLE_PARTS - 1)
+    pieces = []
+    for start in range(0, step * _SAMPLE_PARTS, step):
+        space = text.find(" ", start, start + size) if start else -1
+        begin = space + 1 if space >= 0 else start
+        end = text.rfind(" ", begin, begin + size)
+        pieces.append(text[begin:end if end > begin else begin + size])
+    return " ".join(pieces)

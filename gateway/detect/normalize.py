@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Cyrillic and Greek letters that render like Latin ones (both cases).
@@ -35,8 +36,8 @@ class NormalizedText:
 
     original: str
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]
+    ends: Sequence[int]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the normalised text to the span of the original it covers."""
@@ -46,9 +47,7 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
-# Every format character (category Cf), for the fast "nothing to clean" check.
-_FORMAT_CHARS = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")
-_NEEDS_CLEANING = re.compile("[" + re.escape(_FORMAT_CHARS + "".join(_CONFUSABLES)) + "]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _is_removable(ch: str) -> bool:
@@ -70,7 +69,10 @@ def _clusters(text: str) -> list[tuple[int, int]]:
 
 
 def _is_clean(text: str) -> bool:
-    return unicodedata.is_normalized("NFKC", text) and not _NEEDS_CLEANING.search(text)
+    """NFKC already, and no format character or look-alike letter (none is ASCII: only the
+    distinct other characters are looked at)."""
+    return unicodedata.is_normalized("NFKC", text) and not any(
+        _is_removable(c) or c in _CONFUSABLES for c in set(_NON_ASCII.findall(text)))
 
 
 def _clean(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -112,7 +114,7 @@ def _collapse_keep(run: str) -> list[bool]:
 def normalize(text: str) -> NormalizedText:
     """Normalise ``text`` for detection; see the module docstring for what changes."""
     if _is_clean(text) and not _SPACED_RUN.search(text):
-        return NormalizedText(text, text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
+        return NormalizedText(text, text, range(len(text)), range(1, len(text) + 1))
     chars, starts, ends = _clean(text)
     cleaned = "".join(chars)
     keep = [True] * len(cleaned)

@@ -14,6 +14,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.cues import CueMatcher
+from gateway.detect.literals import has_digit, may_match, required_literals, requires_digit
 from gateway.detect.rules import PatternRule
 from gateway.detect.validators import VALIDATORS
 
@@ -35,6 +36,8 @@ class ValidatedPatternRecognizer(EntityRecognizer):
         self._regex = re.compile(rule.regex, re.IGNORECASE if rule.ignore_case else 0)
         self._validate = VALIDATORS[rule.validator] if rule.validator else None
         self._cues = CueMatcher(rule.context, rule.context_window)
+        self._literals = required_literals(self._regex)
+        self._needs_digit = requires_digit(self._regex)
         super().__init__([rule.entity], name=f"pattern:{rule.name}", supported_language=language)
 
     def load(self) -> None:
@@ -42,6 +45,8 @@ class ValidatedPatternRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
+        if not self._may_match(text):
+            return []
         out = []
         for match in self._regex.finditer(text):
             span = self._accepted_span(match.group(), match.start())
@@ -51,6 +56,11 @@ class ValidatedPatternRecognizer(EntityRecognizer):
                 continue
             out.append(result(self.rule.entity, span[0], span[1], self.rule.score, self.rule.name))
         return out
+
+    def _may_match(self, text: str) -> bool:
+        """Cheap tests that skip the scan when it cannot match: a literal or a digit that
+        every match contains is missing from the whole text."""
+        return may_match(self._literals, text) and (not self._needs_digit or has_digit(text))
 
     def _accepted_span(self, value: str, start: int) -> tuple[int, int] | None:
         """The span to report, or None when the checksum fails (also for every prefix)."""

@@ -17,6 +17,7 @@ import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.literals import has_digit, requires_digit
 from gateway.detect.patterns import result
 from gateway.detect.rules import PhoneRules
 
@@ -33,6 +34,7 @@ class PhoneRecognizer(EntityRecognizer):
     def __init__(self, rules: PhoneRules, language: str) -> None:
         self.rules = rules
         self._candidate = re.compile(rules.candidate)
+        self._needs_digit = requires_digit(self._candidate)
         self._excluded = [re.compile(p) for p in rules.not_a_phone]
         super().__init__([ENTITY], name="phone", supported_language=language)
 
@@ -41,6 +43,8 @@ class PhoneRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
+        if self._needs_digit and not has_digit(text):
+            return []
         out = []
         for match in self._candidate.finditer(text):
             if self._excluded_shape(match.group()) or self._continues_run(text, match.start()):

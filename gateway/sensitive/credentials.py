@@ -25,7 +25,7 @@ from detect_secrets.plugins.discord import DiscordBotTokenDetector
 from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.keyword import KeywordDetector
+from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
 from detect_secrets.plugins.mailchimp import MailchimpDetector
 from detect_secrets.plugins.npm import NpmDetector
 from detect_secrets.plugins.openai import OpenAIDetector
@@ -39,6 +39,7 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 from gateway.core import Finding
+from gateway.detect.literals import may_match, required_literals
 
 CREDENTIAL = "CREDENTIAL"
 
@@ -77,6 +78,9 @@ _BARE_CLASSES = 3
 # The plugins are slow on long prose lines; they only run where a key-like token,
 # a URL with credentials, a PEM header or an assignment occurs.
 _CANDIDATE = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|://[^\s/]*@|-----BEGIN|[=:]\s*[\"']")
+# Every KeywordDetector regex contains one of its denylist words (case-insensitive); finding
+# one costs a fraction of running those regexes over a long line, most of which have none.
+_KEYWORD_GATE = re.compile("|".join(DENYLIST), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class CredentialRules:
     def __init__(self, path: Path) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self._patterns = {name: re.compile(src) for name, src in data["patterns"].items()}
+        self._literals = {name: required_literals(pattern) for name, pattern in self._patterns.items()}
         keywords = "|".join(re.escape(k) for k in data["keywords"])
         # "wachtwoord: X", "le mot de passe du wifi est X", "the password for the VPN is X".
         self._keyword = re.compile(
@@ -133,12 +138,16 @@ class CredentialRules:
 
     def _line_hits(self, line: str, offset: int, number: int) -> Iterator[_Hit]:
         for name, pattern in self._patterns.items():
+            if not may_match(self._literals[name], line):
+                continue
             for match in pattern.finditer(line):
                 yield from self._accept(line, offset, match.span("secret"), f"credential.{name}")
         yield from self._keyword_hits(line, offset)
         if not _CANDIDATE.search(line):
             return
         for plugin in self._plugins:
+            if isinstance(plugin, KeywordDetector) and not _KEYWORD_GATE.search(line):
+                continue
             rule = f"credential.{type(plugin).__name__}"
             for span in _plugin_spans(plugin, line, number):
                 yield from self._accept(line, offset, span, rule)

@@ -24,7 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
+from typing import NamedTuple
 
+from gateway.detect.literals import may_match, required_literals
 from gateway.sensitive.textnorm import FoldedText, fold
 
 _SEPARATOR = r"[\s_\-]*"
@@ -100,12 +102,22 @@ def _is_word_entry(entry: str) -> bool:
     return bool(core) and _WORD.fullmatch(core) is not None
 
 
+class _PhraseRegex(NamedTuple):
+    """A multi-word or regex entry; ``literals``: what every match contains (see may_match)."""
+
+    label: str
+    cased: bool
+    bounded: bool
+    pattern: re.Pattern[str]
+    literals: tuple[tuple[str, ...], ...]
+
+
 class LabelledPhrases:
     """Entries grouped by label (e.g. category): one token pass finds all labels."""
 
     def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
         words: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
-        self._regexes: list[tuple[str, bool, bool, re.Pattern[str]]] = []
+        self._regexes: list[_PhraseRegex] = []
         for label, entries in groups.items():
             for raw in entries:
                 entry = str(raw) if str(raw).startswith(("re:", "RE:")) else fold(str(raw)).cased
@@ -114,23 +126,37 @@ class LabelledPhrases:
                     words[cased].append((label, entry))
                 else:
                     bounded = not entry.startswith(("*", "re:", "RE:"))
-                    self._regexes.append((label, cased, bounded, re.compile(entry_regex(entry))))
+                    regex = re.compile(entry_regex(entry))
+                    self._regexes.append(_PhraseRegex(label, cased, bounded, regex, required_literals(regex)))
         self._lower = _WordIndex(words[False])
         self._cased = _WordIndex(words[True])
 
     def finditer(self, text: FoldedText) -> Iterator[tuple[str, int, int]]:
-        """(label, start, end) in folded coordinates for every entry found in ``text``."""
-        for start, end in text.words:
-            labels = self._lower.labels(text.lower[start:end])
-            if self._cased.exact or self._cased.prefixes:
-                labels = labels | self._cased.labels(text.cased[start:end])
-            for label in labels:
-                yield label, start, end
-        for label, cased, bounded, pattern in self._regexes:
-            source = text.cased if cased else text.lower
-            for match in pattern.finditer(source):
-                if not bounded or _starts_word(source, match.start()):
-                    yield label, match.start(), match.end()
+        """(label, start, end) in folded coordinates for every entry found in ``text``: the
+        word entries in text order, then the regex entries in rule order."""
+        found: dict[Span, set[str]] = {}
+        self._word_labels(text.lower_words, self._lower, found)
+        if self._cased.exact or self._cased.prefixes:
+            self._word_labels(text.cased_words, self._cased, found)
+        for span in sorted(found):
+            for label in found[span]:
+                yield label, span[0], span[1]
+        for entry in self._regexes:
+            source = text.cased if entry.cased else text.lower
+            if not may_match(entry.literals, source):
+                continue
+            for match in entry.pattern.finditer(source):
+                if not entry.bounded or _starts_word(source, match.start()):
+                    yield entry.label, match.start(), match.end()
+
+    @staticmethod
+    def _word_labels(words: Mapping[str, list[Span]], index: _WordIndex, found: dict[Span, set[str]]) -> None:
+        """Add the labels of every distinct word (looked up once) to each of its spans."""
+        for word, spans in words.items():
+            labels = index.labels(word)
+            if labels:
+                for span in spans:
+                    found.setdefault(span, set()).update(labels)
 
 
 class PhraseSet:

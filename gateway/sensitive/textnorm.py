@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CAPITAL_SIGMA = "\u03a3"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
@@ -38,7 +41,7 @@ class FoldedText:
 
     cased: str
     lower: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded span back to the original text."""
@@ -49,24 +52,65 @@ class FoldedText:
         """Spans of the word tokens (runs of letters, digits, underscores)."""
         return tuple(m.span() for m in _WORD.finditer(self.lower))
 
+    @cached_property
+    def lower_words(self) -> dict[str, list[tuple[int, int]]]:
+        """Each distinct lowercase word and its spans: word lists look each up once."""
+        return _distinct(self.lower, self.words)
+
+    @cached_property
+    def cased_words(self) -> dict[str, list[tuple[int, int]]]:
+        """Each distinct word with its case kept, and its spans."""
+        return _distinct(self.cased, self.words)
+
     def slice(self, start: int, end: int) -> FoldedText:
         """The folded text between two folded offsets (for per-sentence checks)."""
         return FoldedText(self.cased[start:end], self.lower[start:end], self.offsets[start : end + 1])
 
 
+def _distinct(text: str, spans: tuple[tuple[int, int], ...]) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = {}
+    for start, end in spans:
+        out.setdefault(text[start:end], []).append((start, end))
+    return out
+
+
 def fold(text: str) -> FoldedText:
-    """Fold ``text`` (see the module docstring)."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        folded = _fold_char(char)
-        if folded:
-            chars.append(folded)
-            offsets.append(index)
-    offsets.append(len(text))
-    cased = "".join(chars)
-    lower = "".join(c.lower()[:1] or c for c in chars)
-    return FoldedText(cased=cased, lower=lower, offsets=tuple(offsets))
+    """Fold ``text`` (see the module docstring).
+
+    Per distinct character, not per character: ASCII folds to itself and a prompt has
+    a few dozen distinct other characters.  Only a text with characters that fold to
+    nothing (invisible ones, stray combining marks) needs a new offset map.
+    """
+    folded = {c: _fold_char(c) for c in set(_NON_ASCII.findall(text))}
+    if all(folded.values()):
+        cased = _replace(text, folded)
+        offsets: Sequence[int] = range(len(text) + 1)
+    else:
+        kept = [i for i, c in enumerate(text) if folded.get(c, c)]
+        cased = "".join(folded.get(text[i], text[i]) for i in kept)
+        offsets = (*kept, len(text))
+    distinct = {f for c, f in folded.items() if f}
+    return FoldedText(cased=cased, lower=_lower(cased, distinct), offsets=offsets)
+
+
+def _replace(text: str, mapping: dict[str, str]) -> str:
+    """``text`` with characters replaced by single characters (one C pass per character)."""
+    changed = {c: f for c, f in mapping.items() if f != c}
+    if not changed.keys().isdisjoint(changed.values()):  # chained ("ẛ" -> "ſ", "ſ" -> "s")
+        return text.translate({ord(c): f for c, f in changed.items()})
+    for char, replacement in changed.items():
+        text = text.replace(char, replacement)
+    return text
+
+
+def _lower(cased: str, non_ascii: set[str]) -> str:
+    """Each character lower-cased on its own to one character, so the offsets still hold.
+
+    str.lower() does that except for characters whose lower case is longer ("İ") and for
+    the capital sigma (it depends on the next letter); those are replaced first.
+    """
+    special = {c: c.lower()[:1] or c for c in non_ascii if len(c.lower()) != 1 or c == _CAPITAL_SIGMA}
+    return _replace(cased, special).lower()
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ documents are media: refused unless the provider allows them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from gateway.core import Restorer
@@ -28,7 +29,7 @@ from gateway.wire.base import (
     restore_strings,
     usage_from,
 )
-from gateway.wire.errors import anthropic_error, invalid, unsupported
+from gateway.wire.errors import anthropic_error, invalid
 
 DROPPED = frozenset({"metadata", "user_profile_id"})
 PARAMETERS = frozenset({
@@ -46,10 +47,8 @@ BLOCK_FIELDS = {
     "redacted_thinking": frozenset({"type", "data"}),
 }
 MEDIA_BLOCKS = frozenset({"image", "document"})
-MESSAGE_BLOCKS = frozenset(BLOCK_FIELDS)
-SYSTEM_BLOCKS = frozenset({"text"})
-# Blocks allowed inside a tool_result's content.
-RESULT_BLOCKS = frozenset({"text"})
+# Only text blocks in the system prompt and inside a tool_result's content.
+TEXT_BLOCKS = {"text": BLOCK_FIELDS["text"]}
 ROLES = frozenset({"user", "assistant"})
 # Delta type -> the field that carries its text.
 DELTA_TEXT = {"text_delta": "text", "input_json_delta": "partial_json", "thinking_delta": "thinking"}
@@ -63,7 +62,7 @@ class MessagesWalker:
         self.offset = offset  # the system prompt is message 0 when present
 
     def system(self, value: Any) -> None:
-        self.content(value, ("system",), 0, "system", SYSTEM_BLOCKS)
+        self.content(value, ("system",), 0, "system", TEXT_BLOCKS)
 
     def messages(self, value: Any) -> None:
         for i, message in enumerate(expect_list(value, ("messages",))):
@@ -73,24 +72,18 @@ class MessagesWalker:
             role = message.get("role")
             if role not in ROLES:
                 raise invalid(f"{format_path(path)}.role must be user or assistant")
-            self.content(message.get("content"), (*path, "content"), i + self.offset, role,
-                         MESSAGE_BLOCKS)
+            self.content(message.get("content"), (*path, "content"), i + self.offset, role, BLOCK_FIELDS)
 
-    def content(self, value: Any, path: Path, index: int, role: str, kinds: frozenset[str]) -> None:
+    def content(self, value: Any, path: Path, index: int, role: str,
+                kinds: Mapping[str, frozenset[str]]) -> None:
         self.out.text_or_parts(value, path, index, role,
                                lambda block, where: self.block(block, where, index, role, kinds))
 
-    def block(self, block: dict[str, Any], path: Path, index: int, role: str, kinds: frozenset[str]) -> None:
-        kind = block.get("type")
-        if kind in MEDIA_BLOCKS:
-            self.out.media_part(str(kind), path)
-            return
-        if kind not in kinds:
-            raise unsupported(f"{format_path(path)}: content block type {kind!r} is not supported here")
-        check_fields(block, BLOCK_FIELDS[kind], path)
-        result_role = "tool" if kind == "tool_result" else role
-        self.out.fields(block, path, index, result_role, special={
-            "content": lambda v, p: self.content(v, p, index, "tool", RESULT_BLOCKS),
+    def block(self, block: dict[str, Any], path: Path, index: int, role: str,
+              kinds: Mapping[str, frozenset[str]]) -> None:
+        role = "tool" if block.get("type") == "tool_result" else role
+        self.out.typed_part(block, path, index, role, kinds, MEDIA_BLOCKS, special={
+            "content": lambda v, p: self.content(v, p, index, "tool", TEXT_BLOCKS),
         })
 
 

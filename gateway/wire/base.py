@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from gateway.core import Restorer, Segment
 from gateway.streaming import SSEEvent, json_event
-from gateway.wire.errors import UNKNOWN_FIELD, WireError, invalid, openai_error
+from gateway.wire.errors import UNKNOWN_FIELD, WireError, invalid, openai_error, unsupported
 
 Path = tuple[str | int, ...]
 
@@ -120,6 +120,21 @@ class Collector:
         for i, item in enumerate(expect_list(value, path)):
             where = (*path, i)
             part(expect_dict(item, where), where)
+
+    def typed_part(self, part: dict[str, Any], path: Path, index: int, role: str,
+                   fields: Mapping[str, frozenset[str]], media: frozenset[str],
+                   special: Mapping[str, Callable[[Any, Path], None]] | None = None) -> None:
+        """One typed content part or block: ``fields`` maps each text type the format accepts
+        here to its allowed keys; media types are noted for the allowlist; any other type is
+        refused, since the gateway cannot know what text it carries."""
+        kind = part.get("type")
+        if isinstance(kind, str) and kind in media:
+            self.media_part(kind, path)
+            return
+        if not isinstance(kind, str) or kind not in fields:
+            raise unsupported(f"{format_path(path)}: content type {kind!r} is not supported here")
+        check_fields(part, fields[kind], path)
+        self.fields(part, path, index, role, special)
 
     def parameters(self, body: Mapping[str, Any], names: frozenset[str]) -> None:
         """Every string of the known non-message parameters (tools, schemas, stop words...)."""

@@ -80,17 +80,8 @@ class ChatWalker:
     def content(self, value: Any, path: Path, index: int, role: str) -> None:
         if value is not None:  # an assistant message with only tool calls has no content
             self.out.text_or_parts(value, path, index, role,
-                                   lambda part, where: self.part(part, where, index, role))
-
-    def part(self, part: dict[str, Any], path: Path, index: int, role: str) -> None:
-        kind = part.get("type")
-        if kind in MEDIA_PARTS:
-            self.out.media_part(str(kind), path)
-            return
-        if kind not in TEXT_PARTS:
-            raise unsupported(f"{format_path(path)}: content part type {kind!r} is not supported")
-        check_fields(part, TEXT_PARTS[kind], path)
-        self.out.fields(part, path, index, role)
+                                   lambda part, where: self.out.typed_part(part, where, index, role,
+                                                                           TEXT_PARTS, MEDIA_PARTS))
 
     def tool_calls(self, value: Any, path: Path, index: int, role: str) -> None:
         for i, call in enumerate(expect_list(value, path)):

@@ -108,17 +108,8 @@ class ItemsWalker:
 
     def parts(self, value: Any, path: Path, index: int, role: str) -> None:
         self.out.text_or_parts(value, path, index, role,
-                               lambda part, where: self.part(part, where, index, role))
-
-    def part(self, part: dict[str, Any], path: Path, index: int, role: str) -> None:
-        kind = part.get("type")
-        if kind in MEDIA_PARTS:
-            self.out.media_part(str(kind), path)
-            return
-        if kind not in PART_FIELDS:
-            raise unsupported(f"{format_path(path)}: content part type {kind!r} is not supported")
-        check_fields(part, PART_FIELDS[kind], path)
-        self.out.fields(part, path, index, role)
+                               lambda part, where: self.out.typed_part(part, where, index, role,
+                                                                       PART_FIELDS, MEDIA_PARTS))
 
 
 class OpenAIResponses(OpenAIErrors, WireFormat):

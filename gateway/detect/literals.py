@@ -1,0 +1,222 @@
+"""What every match of a regex must contain: a cheap test that can skip the scan.
+
+The rule files compile to a few hundred regexes ("burn out", "(knie|heup)operatie\\w*",
+"\\w+(se|e) (afkomst|origine)", number and plate shapes), and each one scanning a
+2,000-word prompt costs tens of microseconds to a millisecond.  Almost none of them can
+match a given prompt, and ``literal in text`` (a C substring search) or "is there a
+digit at all" proves that far faster.  The regex still runs whenever the test passes, so
+what is found never changes.
+
+Only the common regex syntax is understood; anything else (flags, numeric escapes) gives
+no literal, which just means the regex always runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Escapes that stand for a class or a position, never for one literal character.
+_CLASS_ESCAPES = frozenset("wdsWDSbBAZ")
+_QUANTIFIERS = "?*+{"
+_NON_LITERAL = ".^$"
+_DIGITS = "0123456789"
+_MAX_CLAUSES = 3
+_ANY_DIGIT = re.compile(r"\d")
+_DIGIT_CLASS = re.compile(r"\\d|\[(?:\d-\d|\d|\\d)+\]")
+_BRACES = re.compile(r"\{\d*(?:,\d*)?\}")
+
+
+class _Unknown(Exception):
+    """Syntax this module does not interpret: the regex gets no literal."""
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """Sets of literals such that every match of ``pattern`` contains one literal of each
+    set: a literal run ("operatie"), or one literal per branch of an alternation
+    ("(afkomst|roots|origine)").  The most telling sets come first (see may_match).
+
+    A case-insensitive pattern only keeps literals without case ("@", ":").
+    """
+    if pattern.flags & re.VERBOSE:
+        return ()
+    try:
+        clauses = _clauses(pattern.pattern)
+    except _Unknown:
+        return ()
+    if pattern.flags & re.IGNORECASE:
+        clauses = [c for c in clauses if all(lit.lower() == lit.upper() == lit for lit in c)]
+    ranked = sorted(set(clauses), key=lambda c: (-min(map(len, c)), len(c), c))
+    return tuple(ranked[:_MAX_CLAUSES])
+
+
+def may_match(clauses: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """False when ``text`` lacks every literal of one of ``clauses``: the regex cannot match."""
+    return all(any(literal in text for literal in clause) for clause in clauses)
+
+
+def requires_digit(pattern: re.Pattern[str]) -> bool:
+    """True when every match of ``pattern`` contains a digit (a digit, ``\\d`` or a class
+    of digits that is not optional, in every branch)."""
+    if pattern.flags & re.VERBOSE:
+        return False
+    try:
+        return _needs_digit(pattern.pattern)
+    except _Unknown:
+        return False
+
+
+def has_digit(text: str) -> bool:
+    return _ANY_DIGIT.search(text) is not None
+
+
+def _needs_digit(source: str) -> bool:
+    branches = [False]
+    i = 0
+    while i < len(source):
+        start = i
+        kind, value, i = _atom(source, i)
+        atom = source[start:i]
+        optional = False
+        if i < len(source) and source[i] in _QUANTIFIERS:
+            optional = _may_repeat_zero(source, i)
+            i = _skip_quantifier(source, i)
+        if kind == "bar":
+            branches.append(False)
+        elif not optional and (
+            (kind == "literal" and value in _DIGITS) or _DIGIT_CLASS.fullmatch(atom)
+            or (kind == "group" and _needs_digit(value))
+        ):
+            branches[-1] = True
+    return all(branches)
+
+
+def _best(clauses: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The set whose shortest literal is longest (fewest literals on a tie)."""
+    return max(clauses, key=lambda c: (min(map(len, c)), -len(c)), default=())
+
+
+def _clauses(source: str) -> list[tuple[str, ...]]:
+    """Literal sets of a pattern, one of each set in every match; the pattern's branches
+    (top-level ``|``) give one set: the best set of each branch, joined."""
+    branches = _branches(source)
+    if len(branches) == 1:
+        return branches[0]
+    best = [_best(clauses) for clauses in branches]
+    return [] if not all(best) else [tuple(dict.fromkeys(lit for clause in best for lit in clause))]
+
+
+def _branches(source: str) -> list[list[tuple[str, ...]]]:
+    """The literal sets of each top-level branch of ``source``."""
+    branches: list[list[tuple[str, ...]]] = [[]]
+    run: list[str] = []
+    i = 0
+    while i < len(source):
+        kind, value, i = _atom(source, i)
+        quantified = i < len(source) and source[i] in _QUANTIFIERS
+        if quantified or kind != "literal":
+            if run:
+                branches[-1].append(("".join(run),))
+            run = []
+        if kind == "bar":
+            branches.append([])
+            continue
+        if quantified:
+            optional = _may_repeat_zero(source, i)
+            i = _skip_quantifier(source, i)
+            if optional:
+                continue
+        if kind == "literal":
+            # A repeated character is required but does not join its neighbours' run.
+            branches[-1].append((value,)) if quantified else run.append(value)
+        elif kind == "group":
+            branches[-1].extend(_clauses(value))
+    if run:
+        branches[-1].append(("".join(run),))
+    return branches
+
+
+def _atom(source: str, i: int) -> tuple[str, str, int]:
+    """(kind, value, next index); kind is "literal" (value: the character), "group" (value:
+    the pattern inside a plain group), "bar" (an alternation) or "other"."""
+    char = source[i]
+    if char == "\\":
+        escaped = source[i + 1]
+        if escaped.isalnum() and escaped not in _CLASS_ESCAPES:
+            raise _Unknown(source)
+        return ("other", "", i + 2) if escaped.isalnum() else ("literal", escaped, i + 2)
+    if char == "[":
+        return "other", "", _class_end(source, i)
+    if char == "(":
+        end = _group_end(source, i)
+        inner = _group_inner(source[i + 1:end - 1])
+        return ("other", "", end) if inner is None else ("group", inner, end)
+    if char == "|":
+        return "bar", "", i + 1
+    if char in _NON_LITERAL:
+        return "other", "", i + 1
+    return "literal", char, i + 1
+
+
+def _group_inner(body: str) -> str | None:
+    """The pattern inside a capturing or non-capturing group; None for a lookaround."""
+    if not body.startswith("?"):
+        return body
+    if body.startswith("?:"):
+        return body[2:]
+    if body.startswith("?P<"):
+        return body[body.index(">") + 1:]
+    if body.startswith(("?=", "?!", "?<=", "?<!")):
+        return None
+    raise _Unknown(body)  # inline flags, conditionals
+
+
+def _class_end(source: str, i: int) -> int:
+    """Index after the character class that starts at ``i``."""
+    j = i + 1
+    if source[j:j + 1] == "^":
+        j += 1
+    if source[j:j + 1] == "]":
+        j += 1
+    while source[j] != "]":
+        j += 2 if source[j] == "\\" else 1
+    return j + 1
+
+
+def _group_end(source: str, i: int) -> int:
+    """Index after the group that starts at ``i``."""
+    depth = 0
+    j = i
+    while True:
+        char = source[j]
+        if char == "\\":
+            j += 2
+            continue
+        if char == "[":
+            j = _class_end(source, j)
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        j += 1
+        if depth == 0:
+            return j
+
+
+def _may_repeat_zero(source: str, i: int) -> bool:
+    """True when the quantifier at ``i`` allows zero repetitions."""
+    if source[i] == "{":
+        match = _BRACES.match(source, i)
+        if match is None:
+            raise _Unknown(source)
+        return match.group().startswith(("{0", "{,"))
+    return source[i] in "?*"
+
+
+def _skip_quantifier(source: str, i: int) -> int:
+    """Index after the quantifier (and its lazy/possessive mark) at ``i``."""
+    if source[i] == "{":
+        match = _BRACES.match(source, i)
+        if match is None:
+            raise _Unknown(source)  # a literal "{"
+        i = match.end()
+    else:
+        i += 1
+    return i + 1 if i < len(source) and source[i] in "?+" else i
