@@ -53,7 +53,8 @@ def recognizers(rules: DetectionRules, language: str) -> list[EntityRecognizer]:
 def build_analyzer(rules: DetectionRules) -> AnalyzerEngine:
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": lang, "model_name": f"blank:{lang}"}
                                         for lang in rules.languages])
-    nlp_engine.nlp = {lang: blank_pipeline(lang) for lang in rules.languages}
+    # Set the pipelines ourselves: SpacyNlpEngine.load() would try to download a model.
+    nlp_engine.nlp = {lang: blank_pipeline(lang) for lang in rules.languages}  # type: ignore[assignment]
     registry = RecognizerRegistry(
         recognizers=[r for lang in rules.languages for r in recognizers(rules, lang)],
         supported_languages=rules.languages,
