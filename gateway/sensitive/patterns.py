@@ -139,7 +139,7 @@ class LabelledPhrases:
         if self._cased.exact or self._cased.prefixes:
             self._word_labels(text.cased_words, self._cased, found)
         for span in sorted(found):
-            for label in found[span]:
+            for label in sorted(found[span]):  # sorted: the same text gives the same rule ids
                 yield label, span[0], span[1]
         for entry in self._regexes:
             source = text.cased if entry.cased else text.lower
