@@ -15,8 +15,9 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 _LETTERS = re.compile(r"[^\W\d_]")
 _MIN_LETTERS = 3
 # Longer texts are classified on their start, middle and end: py3langid reads every byte in
-# Python (about 0.3 ms per 1,000 characters), and 3,000 characters decide the language.
-_SAMPLE_CHARS = 3000
+# Python (about 0.3 ms per 1,000 characters); 1,200 characters decide the language (every
+# dev-set, held-out and bench text gets the same language from 900 characters as from all).
+_SAMPLE_CHARS = 1200
 _SAMPLE_PARTS = 3
 
 
