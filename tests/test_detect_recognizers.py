@@ -142,6 +142,9 @@ def test_street_addresses(text: str, value: str) -> None:
     ("I was born on 3 November 1986.", "3 November 1986"),
     ("Herr Kreusch, geboren am 30.06.1971, ist", "30.06.1971"),
     ("Date of birth: 1978-03-12", "1978-03-12"),
+    # verb-final clauses: the cue comes after the date
+    ("Sie ist am 21.09.1979 geboren und wohnt in Kelmis.", "21.09.1979"),
+    ("Hij werd op 5 juni 1978 geboren in Lier.", "5 juni 1978"),
 ])
 def test_date_of_birth_in_context(text: str, value: str) -> None:
     assert ("DATE_OF_BIRTH", value) in found(text)
@@ -156,6 +159,7 @@ def test_date_of_birth_in_table_column() -> None:
     "Vergadering op 12/03/2025 en deadline 20 april.",
     "La réunion du 18 mars à 19h est confirmée.",
     "Summer closure 21 July to 3 August.",
+    "Het contract is op 12/03/2025 getekend en geboekt.",
 ])
 def test_other_dates_are_not_birth_dates(text: str) -> None:
     assert "DATE_OF_BIRTH" not in types(text)

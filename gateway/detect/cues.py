@@ -35,3 +35,9 @@ class CueMatcher:
         if self._regex is None:
             return False
         return self._regex.search(text, max(0, pos - self.window), pos) is not None
+
+    def after(self, text: str, pos: int) -> bool:
+        """A cue word within ``window`` characters after ``pos``."""
+        if self._regex is None:
+            return False
+        return self._regex.search(text, pos, pos + self.window) is not None

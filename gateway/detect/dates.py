@@ -54,6 +54,7 @@ class BirthDateRecognizer(EntityRecognizer):
         months = [m for per_language in rules.months.values() for m in per_language]
         self._dates = date_regex(months)
         self._cues = CueMatcher(rules.cues, rules.context_window)
+        self._cues_after = CueMatcher(rules.cues_after, rules.after_window)
         self._header_cue = cue_regex(rules.cues)
         self._needs_digit = requires_digit(self._dates)
         super().__init__([ENTITY], name="birth_date", supported_language=language)
@@ -68,7 +69,8 @@ class BirthDateRecognizer(EntityRecognizer):
         table_rows = self._birth_table_rows(text)
         out = []
         for match in self._dates.finditer(text):
-            if self._cues.before(text, match.start()) or self._in_rows(match.start(), table_rows):
+            if self._cues.before(text, match.start()) or self._cues_after.after(text, match.end()) \
+                    or self._in_rows(match.start(), table_rows):
                 out.append(result(ENTITY, match.start(), match.end(), self.rules.score, "birth_date"))
         return out
 

@@ -111,13 +111,22 @@ def _label_regex(labels: set[str]) -> re.Pattern[str] | None:
     return re.compile(rf"^[ \t*-]*(?:{body})[ \t]*:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
 
 
+# A contact row (a CSV line, a signature, "Name - phone - email") is short; in a longer line
+# (a paragraph written without line breaks) capitalised words near a phone number are just
+# prose, and in German every noun is capitalised.
+_CONTACT_LINE_MAX_CHARS = 200
+
+
 def _lines_with(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """(start, end) of each distinct line that contains the start of one of ``spans``."""
+    """(start, end) of each distinct contact-row-sized line that contains the start of one
+    of ``spans``."""
     lines = set()
     for start, _ in spans:
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", start)
-        lines.add((line_start, len(text) if line_end < 0 else line_end))
+        line = (line_start, len(text) if line_end < 0 else line_end)
+        if line[1] - line[0] <= _CONTACT_LINE_MAX_CHARS:
+            lines.add(line)
     return sorted(lines)
 
 

@@ -63,6 +63,9 @@ class BirthDateRules(_Strict):
     score: float = 0.95
     context_window: int = 35
     cues: list[str]
+    # Verb-final clauses put the cue after the date: "ist am 14.07.1988 geboren".
+    cues_after: list[str] = []
+    after_window: int = 15
     months: dict[str, list[str]]
 
 
