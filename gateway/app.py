@@ -75,7 +75,7 @@ def create_app(rules: Rules, store: Store, engine: Engine | None = None,
     app.state.health = health = Health(lambda: app.state.engine, store, limiter, lambda: app.state.rules)
     limiter.report_to(health.failed)
     observed = ObservedStore(store, lambda: app.state.active.energy, metrics)
-    pipeline = Pipeline(lambda: app.state.active, observed, upstream, limiter, health)
+    app.state.pipeline = pipeline = Pipeline(lambda: app.state.active, observed, upstream, limiter, health)
     _add_routes(app, pipeline, store)
     return app
 

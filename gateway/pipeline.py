@@ -27,6 +27,7 @@ import anyio
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 
 from gateway.active import Active
@@ -176,6 +177,9 @@ class Pipeline:
         self.limiter = limiter or RateLimiter(MemoryBackend())
         # Told about every failed stage; refuses requests while a component is failed.
         self.monitor = monitor or NoMonitor()
+        # Use records of answers already sent that are still being written: a graceful
+        # shutdown or a test waits for zero.
+        self.pending_logs = 0
 
     async def handle(self, wire: WireFormat, request: Request) -> Response:
         """The answer to one request on one of the proxied endpoints."""
@@ -303,7 +307,13 @@ class Pipeline:
                             headers={**ex.headers(), **error.headers})
 
     async def relay_answer(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
-        """A whole (non-stream) answer: restored, logged, then sent."""
+        """A whole (non-stream) answer: restored, sent, then logged.
+
+        The prompt is already with the provider, so a use-log failure can no longer stop
+        it, and withholding the answer would only lose it; logging after the answer spares
+        the client the database write. A failure marks the store failed, which refuses
+        every new request until it works again (the same as after a stream).
+        """
         try:
             raw = await answer.aread()
         except httpx.HTTPError:
@@ -321,11 +331,11 @@ class Pipeline:
             return await self.refuse(error, ex)
         try:
             data = await self._restore(data, restorer, answer.is_success, ex)
-            await self.log(ex)
         except WireError as failure:
-            return JSONResponse(ex.wire.error_body(failure.status, failure.code, failure.message),
-                                failure.status, headers=ex.headers())
-        return JSONResponse(data, status, headers=ex.headers())
+            return await self.refuse(failure, ex)
+        self.pending_logs += 1  # reserved before the answer leaves, released once written
+        return JSONResponse(data, status, headers=ex.headers(),
+                            background=BackgroundTask(self.log_after_answer, ex))
 
     async def _restore(self, data: dict[str, Any], restorer: Restorer, success: bool,
                        ex: Exchange) -> dict[str, Any]:
@@ -348,6 +358,7 @@ class Pipeline:
     async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
         relay = ex.wire.stream_relay(restorer)
         decoder = SSEDecoder()
+        self.pending_logs += 1  # before the first event leaves; released by log_after_answer
         try:
             async for chunk in answer.aiter_bytes():
                 for event in decoder.feed(chunk):
@@ -369,10 +380,7 @@ class Pipeline:
             ex.record.completion_tokens = relay.usage.completion_tokens
             with anyio.CancelScope(shield=True):
                 await answer.aclose()
-                try:
-                    await self.log(ex)
-                except WireError:
-                    log.error("use log failed after a stream (request %s)", ex.record.request_id)
+                await self.log_after_answer(ex)
 
     # -- scan ---------------------------------------------------------------------------
 
@@ -408,6 +416,16 @@ class Pipeline:
 
     async def log(self, ex: Exchange) -> None:
         await self._log(ex.record, ex.started)
+
+    async def log_after_answer(self, ex: Exchange) -> None:
+        """The use record of an answer already sent (reserved in ``pending_logs``): a
+        failure is reported to the monitor by ``_guarded``, not raised."""
+        try:
+            await self.log(ex)
+        except WireError:
+            log.error("use log failed after the answer (request %s)", ex.record.request_id)
+        finally:
+            self.pending_logs -= 1
 
     async def _log(self, record: UseRecord, started: float) -> None:
         record.latency_ms = round((time.perf_counter() - started) * 1000, 1)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import PROVIDER_KEY_ENV
+from conftest import PROVIDER_KEY_ENV, settled
 from fakeprovider import ServerThread
 from store_helpers import sqlite_url
 
@@ -67,9 +67,12 @@ class AdminGateway:
     dpo_key: str
 
     def chat(self, model: str = "echo-1", key: str | None = None, **body: Any) -> httpx.Response:
+        """One chat request; returns once its use record is written too."""
         payload = {"model": model, "messages": [{"role": "user", "content": "hello"}], **body}
-        return httpx.post(f"{self.url}/v1/chat/completions", json=payload, timeout=10,
-                          headers={"Authorization": f"Bearer {key or self.key}"})
+        answer = httpx.post(f"{self.url}/v1/chat/completions", json=payload, timeout=10,
+                            headers={"Authorization": f"Bearer {key or self.key}"})
+        settled(self.app)
+        return answer
 
     def admin_records(self) -> list[dict[str, Any]]:
         return [r for r in self.store.export() if r["decision"] == "admin"]

@@ -7,8 +7,10 @@ and an engine whose stages each test may swap (restored after the test).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import anthropic
 import detectors
@@ -35,8 +37,16 @@ class MemoryStore:
     """The store interface of the pipeline, in memory (the real one is gateway.store)."""
 
     principals: dict[str, Principal] = field(default_factory=dict)
-    records: list[UseRecord] = field(default_factory=list)
+    written: list[UseRecord] = field(default_factory=list)
     fail_records: bool = False
+    # True once no answer's use record is still being written (set to the app's pipeline).
+    idle: Callable[[], bool] = lambda: True
+
+    @property
+    def records(self) -> list[UseRecord]:
+        """The records so far: the gateway writes one after its answer has gone out."""
+        wait_until(self.idle)
+        return self.written
 
     def authenticate(self, raw_key: str) -> Principal | None:
         return self.principals.get(raw_key)
@@ -44,7 +54,18 @@ class MemoryStore:
     def record_use(self, record: UseRecord) -> None:
         if self.fail_records:
             raise RuntimeError("database down")
-        self.records.append(record)
+        self.written.append(record)
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def settled(app: Any) -> None:
+    """Wait until the gateway has written the use records of the answers it sent."""
+    wait_until(lambda: app.state.pipeline.pending_logs == 0)
 
 
 def rules_for(provider_url: str) -> Rules:
@@ -95,6 +116,7 @@ def _servers() -> Iterator[Gateway]:
         store = MemoryStore()
         engine = core_engine()
         app = create_app(rules_for(upstream.url), store, engine)
+        store.idle = lambda: app.state.pipeline.pending_logs == 0
         with ServerThread(app) as gateway:
             yield Gateway(gateway.url, store, engine, state)
 

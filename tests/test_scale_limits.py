@@ -13,6 +13,7 @@ import httpx
 import openai
 import pytest
 import redis
+from conftest import settled
 from fakeprovider import FakeProvider
 from scale_helpers import FREE_KEY, HELLO, LIMITED_KEY, ScaleGateway, scale_gateway
 
@@ -37,6 +38,7 @@ def test_rate_limit_is_429_with_retry_after_in_both_wire_formats(gw: ScaleGatewa
     oai = _oai(gw, LIMITED_KEY)
     for _ in range(2):  # the burst
         oai.chat.completions.create(model="echo-1", messages=HELLO)
+    settled(gw.app)
     with pytest.raises(openai.RateLimitError) as err:
         oai.chat.completions.create(model="echo-1", messages=HELLO)
     assert err.value.code == "rate_limited"

@@ -132,6 +132,10 @@ def test_two_replicas_share_the_log_and_the_rate_limit(
     assert len(accepted) == BURST, Counter(status for _, status, _ in limited)
     assert {(status, code) for _, status, code in limited if status != 200} == {(429, "rate_limited")}
 
+    # Each process writes an answer's record just after the answer: wait for the last ones.
+    deadline = time.monotonic() + 10
+    while sum(1 for _ in store.export()) < len(results) and time.monotonic() < deadline:
+        time.sleep(0.05)
     logged = Counter(record["request_id"] for record in store.export())
     assert logged == Counter(request_id for request_id, _, _ in results)  # each exactly once
     decisions = Counter((r["user"], r["decision"]) for r in store.export())
