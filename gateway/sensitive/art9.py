@@ -68,17 +68,7 @@ class Art9Lexicon:
             if any(start < x_end and x_start < end for x_start, x_end in excluded):
                 continue
             lexicon, category = label.split(":")
-            o_start, o_end = text.span(start, end)
-            findings.append(
-                Finding(
-                    segment=segment,
-                    start=o_start,
-                    end=o_end,
-                    entity_type=category,
-                    score=0.8,
-                    rule_id=f"art9.{lexicon}.{category.removeprefix('ART9_').lower()}",
-                    value=original[o_start:o_end],
-                    language=language,
-                )
-            )
+            rule_id = f"art9.{lexicon}.{category.removeprefix('ART9_').lower()}"
+            findings.append(text.finding(original, start, end, segment=segment, language=language,
+                                         entity_type=category, score=0.8, rule_id=rule_id))
         return findings

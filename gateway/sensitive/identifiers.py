@@ -72,19 +72,6 @@ class IdentifierRules:
             value = _REFERENCE_VALUE.match(text.lower, end)
             if value:
                 found.append((start, value.end(), "identifier.reference", _STRONG_SCORE))
-        findings = []
-        for start, end, rule_id, score in found:
-            o_start, o_end = text.span(start, end)
-            findings.append(
-                Finding(
-                    segment=segment,
-                    start=o_start,
-                    end=o_end,
-                    entity_type=IDENTIFIER_REF,
-                    score=score,
-                    rule_id=rule_id,
-                    value=original[o_start:o_end],
-                    language=language,
-                )
-            )
-        return findings
+        return [text.finding(original, start, end, segment=segment, language=language,
+                             entity_type=IDENTIFIER_REF, score=score, rule_id=rule_id)
+                for start, end, rule_id, score in found]

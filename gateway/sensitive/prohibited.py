@@ -108,22 +108,9 @@ class ProhibitedRules:
         decision = self._decision(text)
         if decision is not None:
             spans.append((PROHIBITED_DECISION, "prohibited.automated_decision", decision))
-        findings = []
-        for entity_type, rule_id, (start, end) in spans:
-            o_start, o_end = text.span(start, end)
-            findings.append(
-                Finding(
-                    segment=segment,
-                    start=o_start,
-                    end=o_end,
-                    entity_type=entity_type,
-                    score=0.85,
-                    rule_id=rule_id,
-                    value=original[o_start:o_end],
-                    language=language,
-                )
-            )
-        return findings
+        return [text.finding(original, start, end, segment=segment, language=language,
+                             entity_type=entity_type, score=0.85, rule_id=rule_id)
+                for entity_type, rule_id, (start, end) in spans]
 
     def _manipulation(self, text: FoldedText) -> list[Span]:
         """Manipulation cues outside sentences that discuss recognising or avoiding them."""

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from gateway.core import Finding
+
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 _WORD = re.compile(r"\w+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -46,6 +48,13 @@ class FoldedText:
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded span back to the original text."""
         return self.offsets[start], self.offsets[end - 1] + 1 if end > start else self.offsets[start]
+
+    def finding(self, original: str, start: int, end: int, *, segment: int, language: str,
+                entity_type: str, score: float, rule_id: str) -> Finding:
+        """A Finding for a folded span, with offsets and value in the original text."""
+        o_start, o_end = self.span(start, end)
+        return Finding(segment=segment, start=o_start, end=o_end, entity_type=entity_type, score=score,
+                       rule_id=rule_id, value=original[o_start:o_end], language=language)
 
     @cached_property
     def words(self) -> tuple[tuple[int, int], ...]:
