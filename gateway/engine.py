@@ -8,10 +8,13 @@ the wire formats only see the protocols of :mod:`gateway.core`.  Everything heav
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.config import Rules
 from gateway.core import Finding, Inspection, Inspector, Policy, Segment, Transformer
+
+if TYPE_CHECKING:
+    from gateway.sensitive import SensitiveDetector
 
 
 class CompositeInspector:
@@ -21,7 +24,7 @@ class CompositeInspector:
     each text, which the personal-data detector has already worked out.
     """
 
-    def __init__(self, pii: Inspector, sensitive: Any) -> None:
+    def __init__(self, pii: Inspector, sensitive: SensitiveDetector) -> None:
         self._pii = pii
         self._sensitive = sensitive
 
@@ -47,9 +50,10 @@ def build_engine(rules: Rules) -> Engine:
     from gateway.pseudo import Pseudonymiser
     from gateway.sensitive import SensitiveDetector
 
-    rules_dir = rules.resolve(rules.detection, "detection.yaml")
-    pii = PiiDetector.from_rules(rules_dir)
-    sensitive = SensitiveDetector.from_rules(rules_dir.parent)
+    detection_file = rules.resolve(rules.detection, "detection.yaml")
+    pii = PiiDetector.from_rules(detection_file)
+    # The sensitive detectors' data (lexicons/, sensitive/) sits beside the detection rules.
+    sensitive = SensitiveDetector.from_rules(detection_file.parent)
     policy = PolicyEngine.from_rules(
         rules.resolve(rules.policy, "policy.yaml"),
         rules.contact,
