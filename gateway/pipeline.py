@@ -51,7 +51,7 @@ from gateway.streaming import SSEDecoder
 from gateway.training import check_training
 from gateway.transparency import answer_headers, counts_header, with_disclosure
 from gateway.upstream import Upstream
-from gateway.wire.base import ParsedRequest, WireFormat, restore_strings
+from gateway.wire.base import ParsedRequest, PassThroughRelay, WireFormat, restore_strings
 from gateway.wire.errors import (
     GATEWAY_UNAVAILABLE,
     INVALID_API_KEY,
@@ -344,7 +344,8 @@ class Pipeline:
             ex.record.decision = "error"
             restored: dict[str, Any] = await self._guarded("restore", restore_strings, data, restorer)
             return restored
-        data = await self._guarded("restore", ex.wire.restore_response, data, restorer)
+        if not isinstance(restorer, IdentityRestorer):  # nothing to put back: no thread hop
+            data = await self._guarded("restore", ex.wire.restore_response, data, restorer)
         usage = ex.wire.usage(data)
         ex.record.prompt_tokens, ex.record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
         return data
@@ -357,6 +358,8 @@ class Pipeline:
 
     async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
         relay = ex.wire.stream_relay(restorer)
+        if isinstance(restorer, IdentityRestorer):
+            relay = PassThroughRelay(relay)
         decoder = SSEDecoder()
         self.pending_logs += 1  # before the first event leaves; released by log_after_answer
         try:

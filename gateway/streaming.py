@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,13 @@ def json_event(obj: Any, event: str | None = None) -> SSEEvent:
 
 
 class SSEDecoder:
-    """Turns a byte stream into SSE events (WHATWG event-stream parsing rules)."""
+    """Turns a byte stream into SSE events (WHATWG event-stream parsing rules).
+
+    Lines are found with one compiled regex and a moving index, and the unparsed rest
+    is cut off once per chunk: a provider may send a whole answer's events in one
+    network chunk, and the first of them should leave the gateway without waiting for
+    per-character work on the rest.
+    """
 
     def __init__(self) -> None:
         self._text = codecs.getincrementaldecoder("utf-8")(errors="strict")
@@ -52,23 +59,26 @@ class SSEDecoder:
         self._data: list[str] = []
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        self._buffer += self._text.decode(chunk)
+        buffer = self._buffer + self._text.decode(chunk)
         events: list[SSEEvent] = []
-        while True:
-            cut = _line_end(self._buffer)
-            if cut is None:
-                return events
-            line, self._buffer = self._buffer[: cut[0]], self._buffer[cut[1]:]
-            event = self._line(line)
+        start = 0
+        for match in LINE_BREAK.finditer(buffer):
+            if match.group() == "\r" and match.end() == len(buffer):
+                break  # may be the first half of \r\n: wait for the next chunk
+            event = self._line(buffer[start:match.start()])
             if event is not None:
                 events.append(event)
+            start = match.end()
+        self._buffer = buffer[start:]
+        return events
 
     def close(self) -> list[SSEEvent]:
         """Events left when the stream ends without a final blank line."""
         rest = self._buffer + self._text.decode(b"", final=True)
         self._buffer = ""
-        events = [e for e in (self._line(rest) if rest else None, self._line("")) if e is not None]
-        return events
+        lines = LINE_BREAK.split(rest.removesuffix("\r")) if rest else []
+        events = [self._line(line) for line in [*lines, ""]]
+        return [e for e in events if e is not None]
 
     def _line(self, line: str) -> SSEEvent | None:
         if line == "":
@@ -89,16 +99,8 @@ class SSEDecoder:
         return None
 
 
-def _line_end(buffer: str) -> tuple[int, int] | None:
-    """(end of line, start of next line) for the first complete line, if any."""
-    for i, ch in enumerate(buffer):
-        if ch == "\n":
-            return i, i + 1
-        if ch == "\r":
-            if i + 1 == len(buffer):
-                return None  # may be the first half of \r\n
-            return i, i + (2 if buffer[i + 1] == "\n" else 1)
-    return None
+# An SSE line ends with CRLF, CR or LF.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class KeyedRestorers:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from http.cookiejar import CookieJar
 from typing import Any
 
 import anyio
@@ -44,6 +45,20 @@ def provider_headers(provider: Provider, client_headers: Mapping[str, str]) -> d
     return headers
 
 
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing.
+
+    The client is shared by every user: a cookie one provider answer sets must not ride
+    along on the next user's request (nor cost the parsing on every answer).
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: Any) -> None:
+        return None
+
+
 class Upstream:
     """One HTTP client for the whole app (connection pooling across requests)."""
 
@@ -52,6 +67,7 @@ class Upstream:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             trust_env=False,  # a proxy variable must not reroute provider traffic
+            cookies=NoCookies(),
         )
 
     async def aclose(self) -> None:

@@ -151,6 +151,8 @@ def build_app(state: FakeProvider) -> Starlette:
         answer = ECHO + "\n".join(received_texts(path, body))
         handler = {"/v1/chat/completions": chat, "/v1/responses": responses, "/v1/messages": messages}[path]
         response = handler(body, answer, state.script)
+        # Like real providers' load balancers: a cookie the gateway must never send back.
+        response.set_cookie("provider_session", "fake-affinity-1")
         if isinstance(response, StreamingResponse):
             response.body_iterator = state.watch(response.body_iterator)
         return response

@@ -44,7 +44,7 @@ def test_chat_stream_with_usage(oai: openai.OpenAI, gateway: Gateway) -> None:
     assert record.prompt_tokens == 7 and record.completion_tokens == 3
 
 
-def test_responses_non_stream_and_stream(oai: openai.OpenAI) -> None:
+def test_responses_non_stream_and_stream(oai: openai.OpenAI, gateway: Gateway) -> None:
     kwargs = {
         "model": "echo-1",
         "instructions": "Be brief.",
@@ -56,6 +56,10 @@ def test_responses_non_stream_and_stream(oai: openai.OpenAI) -> None:
     assert events[-1].type == "response.completed"
     assert events[-1].response.output_text == ECHOED
     assert [e.sequence_number for e in events] == list(range(len(events)))
+    usage = events[-1].response.usage
+    record = wait_for_record(gateway, stream=True)
+    assert usage
+    assert (record.prompt_tokens, record.completion_tokens) == (usage.input_tokens, usage.output_tokens)
 
 
 def test_messages_non_stream_and_stream(claude: anthropic.Anthropic, gateway: Gateway) -> None:
@@ -106,6 +110,20 @@ def test_keys_stay_where_they_belong(
         assert KEY not in str(call.headers) + str(call.body)
     assert PROVIDER_KEY not in answer
     assert not any(PROVIDER_KEY in repr(r) or KEY in repr(r) for r in gateway.store.records)
+
+
+def test_provider_cookies_are_neither_kept_nor_passed_on(
+    oai: openai.OpenAI, claude: anthropic.Anthropic, provider: FakeProvider
+) -> None:
+    """The upstream client is shared by every user: a cookie set in one user's answer
+    (the fake provider sets one on every answer) must not reach the provider again."""
+    for _ in range(2):
+        raw = oai.chat.completions.with_raw_response.create(model="echo-1", messages=MESSAGES)
+        assert "set-cookie" not in raw.headers
+        claude.messages.create(model="echo-claude", max_tokens=5,
+                               messages=[{"role": "user", "content": "hi"}])
+    assert len(provider.posts) == 4
+    assert not any("cookie" in call.headers for call in provider.posts)
 
 
 def test_dropped_identifier_fields_never_reach_the_provider(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.streaming import SSEDecoder, SSEEvent
 from gateway.wire import WIRE_FORMATS, WireError
@@ -103,3 +105,21 @@ def test_sse_decoder_handles_split_lines_crlf_and_multibyte() -> None:
     events = [e for i in range(len(data)) for e in decoder.feed(data[i : i + 1])] + decoder.close()
     assert events == [SSEEvent(data='{"t": "é"}', event="a"), SSEEvent(data="[DONE]")]
     assert SSEDecoder().feed(events[0].encode()) == [events[0]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "a", "message"]),
+                          st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=20)),
+                min_size=1, max_size=6),
+       st.sampled_from(["\n", "\r\n", "\r"]), st.lists(st.integers(1, 40), max_size=10))
+def test_sse_decoder_is_chunking_invariant(payloads: list[tuple[str, str]], newline: str,
+                                           cuts: list[int]) -> None:
+    """However the bytes are cut (one chunk, many, inside \\r\\n or a character), the same events."""
+    events = [SSEEvent(data=data, event=name or None) for name, data in payloads]
+    raw = "".join(e.encode().decode().replace("\n", newline) for e in events).encode()
+    decoder, decoded, start = SSEDecoder(), [], 0
+    for cut in [*cuts, len(raw)]:
+        decoded += decoder.feed(raw[start:start + cut])
+        start += cut
+    decoded += decoder.feed(raw[start:]) + decoder.close()
+    assert decoded == events

@@ -242,6 +242,25 @@ class StreamRelay(ABC):
         return []
 
 
+class PassThroughRelay(StreamRelay):
+    """The relay when nothing was pseudonymised: every event leaves as the provider sent it.
+
+    Only events that mention ``usage`` go through the wire format's own relay, for the
+    token counts of the use log; parsing and re-serialising every delta would cost
+    most of the gateway's CPU on a long streamed answer, for no change.
+    """
+
+    def __init__(self, inner: StreamRelay) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def feed(self, event: SSEEvent) -> list[SSEEvent]:
+        if "usage" in event.data:
+            self._inner.feed(event)
+            self.usage = self._inner.usage
+        return [event]
+
+
 class WireFormat(ABC):
     """One API's JSON: parse, put texts back, restore answers, render errors."""
 
