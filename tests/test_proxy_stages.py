@@ -233,3 +233,39 @@ def test_failing_inspector_fails_closed(oai: openai.OpenAI, gateway: Gateway) ->
     assert err.value.status_code == 503 and err.value.code == "gateway_unavailable"
     assert not gateway.provider.posts
     assert gateway.store.records[-1].decision == "error"
+
+
+def test_slow_detection_does_not_stall_other_streams(oai: openai.OpenAI, gateway: Gateway) -> None:
+    """Detection is CPU-bound and runs in a worker thread: while one prompt takes a second
+    to inspect, another user's stream keeps flowing event by event."""
+    import threading
+    import time
+
+    class SlowForOnePrompt:
+        def inspect(self, texts: list[str]) -> Inspection:
+            if any("slow" in t for t in texts):
+                until = time.perf_counter() + 1.0
+                while time.perf_counter() < until:  # pure-Python work, holding the GIL in turns
+                    pass
+            return Inspection(findings=[], languages=["en"] * len(texts))
+
+    gateway.engine.inspector = SlowForOnePrompt()
+    gateway.provider.script.event_delay_s = 0.1  # "ECHO:\nflowing", 1 character per event
+    slow_took: list[float] = []
+
+    def slow_request() -> None:
+        started = time.perf_counter()
+        oai.chat.completions.create(model="echo-1", messages=[{"role": "user", "content": "slow"}])
+        slow_took.append(time.perf_counter() - started)
+
+    arrivals, other = [], threading.Thread(target=slow_request)
+    stream = oai.chat.completions.create(model="echo-1", stream=True,
+                                         messages=[{"role": "user", "content": "flowing"}])
+    for chunk in stream:
+        arrivals.append(time.perf_counter())
+        if len(arrivals) == 2:
+            other.start()
+    other.join()
+    assert slow_took and slow_took[0] >= 1.0  # the slow inspection overlapped the stream
+    gaps = [b - a for a, b in zip(arrivals[1:], arrivals[2:], strict=False)]
+    assert len(gaps) >= 8 and max(gaps) < 0.5, gaps
