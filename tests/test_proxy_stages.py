@@ -261,7 +261,7 @@ def test_slow_detection_does_not_stall_other_streams(oai: openai.OpenAI, gateway
     arrivals, other = [], threading.Thread(target=slow_request)
     stream = oai.chat.completions.create(model="echo-1", stream=True,
                                          messages=[{"role": "user", "content": "flowing"}])
-    for chunk in stream:
+    for _event in stream:
         arrivals.append(time.perf_counter())
         if len(arrivals) == 2:
             other.start()
