@@ -25,6 +25,8 @@ from gateway.health import Health, health_routes
 from gateway.metrics import Metrics
 from gateway.metrics import add_routes as add_metrics_routes
 from gateway.observe import ObservedStore
+from gateway.openapi import PATH as OPENAPI_PATH
+from gateway.openapi import openapi_document
 from gateway.pipeline import Pipeline, Store, core_engine
 from gateway.ratelimit import RateLimiter, limiter_from_env
 from gateway.reload import Reloader, activate
@@ -38,8 +40,7 @@ from gateway.wire.errors import (
     REQUEST_TOO_LARGE,
     UNKNOWN_ENDPOINT,
     WireError,
-    anthropic_error,
-    openai_error,
+    caller_error,
 )
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -111,6 +112,15 @@ def _add_routes(app: FastAPI, pipeline: Pipeline, store: Store) -> None:
         except WireError as error:
             return error_response(request, error.status, error.code, error.message)
 
+    @app.get(OPENAPI_PATH, include_in_schema=False)
+    async def openapi() -> Response:
+        """The OpenAPI 3.1 description of the public endpoints (gateway.openapi).
+
+        Served without a key: it describes API shapes only, nothing about the rules,
+        models, users or keys of this gateway, and the console is not part of it.
+        """
+        return JSONResponse(openapi_document())
+
     add_reload_routes(app)
     add_usage_routes(app, pipeline, store)
     add_metrics_routes(app, app.state.metrics)
@@ -140,9 +150,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
     The catch-all route answers unknown paths; the router only gets here for request
     targets that are not paths at all, such as a proxy-style absolute URL
-    (``POST http://api.openai.com/v1/chat/completions``): those are never routed.
+    (``POST http://api.openai.com/v1/chat/completions``): those are never routed; and for
+    methods no route lists (``TRACE``, made-up ones), which are unknown endpoints too.
     """
     status = exc.status_code if isinstance(exc, StarletteHTTPException) else 400
+    if status == 405:  # a method the catch-all does not list either (TRACE, made-up ones)
+        return error_response(request, 404, UNKNOWN_ENDPOINT,
+                              f"{request.method} {request.url.path} is not an endpoint of this gateway")
     return error_response(request, status, UNKNOWN_ENDPOINT,
                           "the request target must be a path on this gateway")
 
@@ -162,14 +176,9 @@ class HeaderLimit:
         await self.app(scope, receive, send)
 
 
-def looks_anthropic(request: Request) -> bool:
-    return "x-api-key" in request.headers and "anthropic-version" in request.headers
-
-
 def error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
     """An error in the wire format the caller most likely speaks."""
-    render = anthropic_error if looks_anthropic(request) else openai_error
-    return JSONResponse(render(status, code, message), status)
+    return JSONResponse(caller_error(request.headers, status, code, message), status)
 
 
 async def list_models(request: Request, pipeline: Pipeline, rules: Rules) -> Response:

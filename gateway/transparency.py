@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from gateway.config import Provider, Rules
 from gateway.core import UseRecord
-from gateway.wire.errors import WireError
+from gateway.wire.errors import INVALID_REQUEST, WireError, caller_error
 
 DISCLOSURE = ("You are an AI system, not a human. Whenever you talk with a person, make clear early in "
               "the conversation, in their language, that they are talking with an AI, and answer "
@@ -29,6 +29,7 @@ VERIFY_NOTICE = "AI-generated output: check it before you rely on it or pass it 
 USAGE_ENDPOINT = "/v1/me/usage"
 DEFAULT_USAGE_LIMIT = 100
 MAX_USAGE_LIMIT = 1000
+NOT_AVAILABLE = "not_available"  # 501: the store keeps no use log that can be read back
 
 
 def counts_header(counts: dict[str, int]) -> str:
@@ -103,10 +104,11 @@ def add_routes(app: FastAPI, pipeline: Authenticator, store: Any) -> None:
             principal = await pipeline.authenticate(request)
             limit = _limit(request.query_params.get("limit"))
         except WireError as error:
-            return JSONResponse({"error": {"message": error.message, "code": error.code}}, error.status)
+            return JSONResponse(caller_error(request.headers, error.status, error.code, error.message),
+                                error.status)
         if not isinstance(store, UsageStore):
-            return JSONResponse({"error": {"message": "this gateway keeps no readable use log",
-                                           "code": "not_available"}}, 501)
+            return JSONResponse(caller_error(request.headers, 501, NOT_AVAILABLE,
+                                             "this gateway keeps no readable use log"), 501)
         records = await anyio.to_thread.run_sync(store.usage_for, principal.user, limit)
         return JSONResponse({"object": "list", "user": principal.user, "data": records,
                              "total_energy_wh": round(sum(r.get("energy_wh") or 0 for r in records), 6)})
@@ -115,6 +117,7 @@ def add_routes(app: FastAPI, pipeline: Authenticator, store: Any) -> None:
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_USAGE_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_USAGE_LIMIT:
-        raise WireError(400, "invalid_request", f"limit must be a number from 1 to {MAX_USAGE_LIMIT}")
+    # ASCII digits only: str.isdigit() is also true for "²", which int() refuses (a 500).
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_USAGE_LIMIT:
+        raise WireError(400, INVALID_REQUEST, f"limit must be a number from 1 to {MAX_USAGE_LIMIT}")
     return int(raw)

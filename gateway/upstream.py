@@ -19,7 +19,7 @@ import httpx
 
 from gateway.config import Provider
 from gateway.wire.base import WireFormat
-from gateway.wire.errors import UPSTREAM_ERROR, UPSTREAM_TIMEOUT, WireError
+from gateway.wire.errors import UPSTREAM_ERROR, UPSTREAM_TIMEOUT, WireError, invalid
 
 ANTHROPIC_VERSION = "2023-06-01"
 # Client headers that select API behaviour, not identity or destination.
@@ -36,13 +36,21 @@ def provider_headers(provider: Provider, client_headers: Mapping[str, str]) -> d
     headers = {"content-type": "application/json", "accept-encoding": "identity"}
     for name in PASSED_HEADERS[provider.api]:
         if name in client_headers:
-            headers[name] = client_headers[name]
+            headers[name] = _api_header(name, client_headers[name])
     if provider.api == "anthropic":
         headers["x-api-key"] = provider.api_key()
         headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
     else:
         headers["authorization"] = f"Bearer {provider.api_key()}"
     return headers
+
+
+def _api_header(name: str, value: str) -> str:
+    """A client header passed on as is: version names and feature flags are printable ASCII,
+    and anything else could not be encoded on the way out (refused, not a 500)."""
+    if not (value.isascii() and value.isprintable()):
+        raise invalid(f"the {name} header must be printable ASCII")
+    return value
 
 
 class NoCookies(CookieJar):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import anthropic
@@ -55,6 +55,10 @@ class MemoryStore:
         if self.fail_records:
             raise RuntimeError("database down")
         self.written.append(record)
+
+    def usage_for(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
+        """``GET /v1/me/usage``: the user's records, newest first (gateway.store's, without the chain)."""
+        return [asdict(r) for r in reversed(list(self.written)) if r.user == user][:limit]
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:

@@ -423,7 +423,8 @@ class ServerThread:
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on"
+            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on",
+            http="h11",  # as `gateway serve` runs (gateway.cli)
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -264,3 +264,24 @@ def gateway_rules(gateway: Gateway) -> Any:
     from conftest import rules_for
 
     return rules_for(f"http://127.0.0.1:{gateway.provider.port}")
+
+
+@pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "0", "-1", "1e3", " 5", "", "1001", "9" * 400])
+def test_odd_usage_limits(gateway: Gateway, limit: str) -> None:
+    """GET /v1/me/usage?limit=: only 1..1000 in ASCII digits ("\u00b2".isdigit() is true, int() fails)."""
+    answer = CLIENT.get(gateway.url + "/v1/me/usage", params={"limit": limit}, headers=AUTH)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
+    assert CLIENT.get(gateway.url + "/v1/me/usage", params={"limit": "5"}, headers=AUTH).status_code == 200
+
+
+@pytest.mark.parametrize("name", [b"anthropic-version", b"anthropic-beta"])
+def test_non_ascii_api_headers_are_refused_not_forwarded(gateway: Gateway, name: bytes) -> None:
+    """The API headers passed on to the provider must be encodable: a 400, never a 500."""
+    head = (b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + KEY.encode()
+            + b"\r\n" + name + b": 2023-06-01\xe9\r\nContent-Type: application/json")
+    answer = raw_http(gateway, head, with_fields("/v1/messages"))
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"printable ASCII" in answer
+    assert not gateway.provider.requests
+    assert gateway.store.records[-1].decision == "refused"

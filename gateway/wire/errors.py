@@ -7,6 +7,8 @@ code is rendered (OpenAI ``error.code``, Anthropic ``error.code`` next to ``erro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 # 400: the request cannot be inspected as sent.
 INVALID_REQUEST = "invalid_request"
 UNKNOWN_FIELD = "unknown_field"
@@ -75,3 +77,15 @@ def anthropic_error(status: int, code: str, message: str) -> dict[str, object]:
     """
     etype = _ANTHROPIC_TYPES.get(status, "api_error")
     return {"type": "error", "error": {"type": etype, "code": code, "message": message}}
+
+
+def looks_anthropic(headers: Mapping[str, str]) -> bool:
+    """The request carries the headers Anthropic's SDK sends (x-api-key and anthropic-version)."""
+    return "x-api-key" in headers and "anthropic-version" in headers
+
+
+def caller_error(headers: Mapping[str, str], status: int, code: str, message: str) -> dict[str, object]:
+    """An error JSON in the wire format the caller most likely speaks, judged by its headers:
+    for the endpoints that both SDKs use (models, scan, usage, unknown paths)."""
+    render = anthropic_error if looks_anthropic(headers) else openai_error
+    return render(status, code, message)
