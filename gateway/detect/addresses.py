@@ -18,9 +18,10 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from gateway.detect.literals import has_digit, requires_digit
-from gateway.detect.patterns import result
+from gateway.detect.literals import requires_digit
+from gateway.detect.patterns import result, text_facts
 from gateway.detect.rules import AddressRules
+from gateway.detect.scan import StartScanner
 
 ENTITY = "STREET_ADDRESS"
 UPPER = "A-ZÀ-ÖØ-ÞŁŒŠŽŸ"
@@ -65,7 +66,7 @@ class AddressRecognizer(EntityRecognizer):
 
     def __init__(self, rules: AddressRules, language: str) -> None:
         self.rules = rules
-        self._regexes = address_regexes(rules)
+        self._regexes = [StartScanner(regex) for regex in address_regexes(rules)]
         # Every street form has a house number.
         self._needs_digit = requires_digit(re.compile(rules.house_number))
         super().__init__([ENTITY], name="street_address", supported_language=language)
@@ -75,7 +76,7 @@ class AddressRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        if self._needs_digit and not has_digit(text):
+        if self._needs_digit and not text_facts(text, nlp_artifacts).has_digit:
             return []
         return [
             result(ENTITY, m.start(), m.end(), self.rules.score, f"street_address:{form}")

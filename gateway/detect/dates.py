@@ -15,8 +15,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.cues import CueMatcher, cue_regex
-from gateway.detect.literals import has_digit, requires_digit
-from gateway.detect.patterns import result
+from gateway.detect.literals import requires_digit
+from gateway.detect.patterns import result, text_facts
 from gateway.detect.rules import BirthDateRules
 
 ENTITY = "DATE_OF_BIRTH"
@@ -64,7 +64,7 @@ class BirthDateRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        if self._needs_digit and not has_digit(text):
+        if self._needs_digit and not text_facts(text, nlp_artifacts).has_digit:
             return []
         table_rows = self._birth_table_rows(text)
         out = []

@@ -23,6 +23,7 @@ from gateway.detect.language import LanguageDetector
 from gateway.detect.lexicon import Lexicon
 from gateway.detect.names import NameFinder, NameSpan, merge, tokenize
 from gateway.detect.normalize import NormalizedText, normalize
+from gateway.detect.patterns import attach_facts
 from gateway.detect.rules import DEFAULT_DETECTION_RULES, load_rules
 
 PERSON = "PERSON"
@@ -93,16 +94,19 @@ class PiiDetector:
         ]
 
     def _artifacts(self, text: str, language: str) -> NlpArtifacts:
-        """spaCy's tokens, or none when no recognizer of ``language`` has context words.
+        """spaCy's tokens, or none when no recognizer of ``language`` has context words;
+        with the TextFacts our recognizers share.
 
         Presidio uses the tokens only for its context enhancer, which skips recognizers
         without context words; tokenising costs more than all our recognizers together.
         """
         if not self._needs_tokens.get(language, True):
-            return NlpArtifacts(entities=[], tokens=[], tokens_indices=[], lemmas=[],  # type: ignore[arg-type]
-                                nlp_engine=None, language=language)
-        with self._nlp_lock:
-            return self._analyzer.nlp_engine.process_text(text, language)
+            artifacts = NlpArtifacts(entities=[], tokens=[], tokens_indices=[], lemmas=[],  # type: ignore[arg-type]
+                                     nlp_engine=None, language=language)
+        else:
+            with self._nlp_lock:
+                artifacts = self._analyzer.nlp_engine.process_text(text, language)
+        return attach_facts(artifacts, text)
 
     def _find_names(self, norms: list[NormalizedText], languages: list[str],
                     candidates: list[list[_Candidate]]) -> list[list[_Candidate]]:

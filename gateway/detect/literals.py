@@ -14,6 +14,8 @@ no literal, which just means the regex always runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from functools import cached_property
 
 # Escapes that stand for a class or a position, never for one literal character.
 _CLASS_ESCAPES = frozenset("wdsWDSbBAZ")
@@ -24,6 +26,11 @@ _MAX_CLAUSES = 3
 _ANY_DIGIT = re.compile(r"\d")
 _DIGIT_CLASS = re.compile(r"\\d|\[(?:\d-\d|\d|\\d)+\]")
 _BRACES = re.compile(r"\{\d*(?:,\d*)?\}")
+_WORD_RUN = re.compile(r"\w+")
+# Flags at the very start of a pattern ("(?i)") apply to all of it and are in pattern.flags.
+_GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
+_TRIGRAMS = re.compile(r"(?=(\w{3}))")
+_KEY_LENGTH = 3
 
 
 class _Unknown(Exception):
@@ -35,12 +42,13 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
     set: a literal run ("operatie"), or one literal per branch of an alternation
     ("(afkomst|roots|origine)").  The most telling sets come first (see may_match).
 
-    A case-insensitive pattern only keeps literals without case ("@", ":").
+    A case-insensitive pattern only keeps literals without case ("@", ":"), also when
+    the flag is written inline at its start ("(?i)").
     """
     if pattern.flags & re.VERBOSE:
         return ()
     try:
-        clauses = _clauses(pattern.pattern)
+        clauses = _clauses(_GLOBAL_FLAGS.sub("", pattern.pattern, count=1))
     except _Unknown:
         return ()
     if pattern.flags & re.IGNORECASE:
@@ -52,6 +60,86 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
 def may_match(clauses: tuple[tuple[str, ...], ...], text: str) -> bool:
     """False when ``text`` lacks every literal of one of ``clauses``: the regex cannot match."""
     return all(any(literal in text for literal in clause) for clause in clauses)
+
+
+def satisfied(clauses: tuple[tuple[str, ...], ...], present: set[str] | frozenset[str]) -> bool:
+    """may_match for a text whose literals were found by a LiteralIndex (``present``)."""
+    return all(any(literal in present for literal in clause) for clause in clauses)
+
+
+class Vocabulary:
+    """The distinct words of one text, to look for many literals at once.
+
+    A literal of word characters can only occur inside one word, so it occurs in the text
+    exactly when it occurs in the distinct words joined by spaces: a string far shorter
+    than a long prompt, which repeats its words.  Its trigrams (one C-level pass) tell
+    which literals can be there at all, so most literals cost one set probe.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words = distinct_words(text)
+        self.joined = " ".join(self.words)
+
+    @cached_property
+    def trigrams(self) -> frozenset[str]:
+        return frozenset(_TRIGRAMS.findall(self.joined))
+
+
+def distinct_words(text: str) -> frozenset[str]:
+    """The distinct runs of word characters (``\\w+``) of ``text``.
+
+    Splitting at white space (in C) and running the regex only on the distinct pieces that
+    are not one word already costs a fraction of ``findall`` over a long text.  A word
+    character is one for which ``isalnum()`` holds, or "_" (as in the ``re`` module).
+    """
+    words: set[str] = set()
+    for piece in set(text.split()):
+        if piece.isalnum():
+            words.add(piece)
+        else:
+            words.update(_WORD_RUN.findall(piece))
+    return frozenset(words)
+
+
+class LiteralIndex:
+    """Which of a fixed set of literals occur in a text (the same answer as ``in`` for each).
+
+    A literal is keyed by its longest run of word characters: that run occurs in the text
+    only inside a word, so the Vocabulary's trigrams and joined words rule most literals
+    out without a search of the whole text.  Only literals without a word character
+    (" ", "@") are always searched in the text itself.
+    """
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self._by_trigram: dict[str, list[tuple[str, str]]] = {}
+        self._short: list[tuple[str, str]] = []  # keys of one or two characters
+        self._unkeyed: list[str] = []
+        for literal in sorted(set(literals)):
+            key = max(_WORD_RUN.findall(literal), key=len, default="")
+            if len(key) >= _KEY_LENGTH:
+                self._by_trigram.setdefault(key[:_KEY_LENGTH], []).append((key, literal))
+            elif key:
+                self._short.append((key, literal))
+            else:
+                self._unkeyed.append(literal)
+        self._trigrams = frozenset(self._by_trigram)
+
+    def present(self, vocabulary: Vocabulary) -> set[str]:
+        """The literals that occur in the vocabulary's text."""
+        text = vocabulary.text
+        found = {literal for literal in self._unkeyed if literal in text}
+        found.update(self._keyed(self._short, vocabulary))
+        for trigram in self._trigrams & vocabulary.trigrams:
+            found.update(self._keyed(self._by_trigram[trigram], vocabulary))
+        return found
+
+    @staticmethod
+    def _keyed(literals: list[tuple[str, str]], vocabulary: Vocabulary) -> Iterator[str]:
+        """The literals whose key is in a word of the text, and which are in the text."""
+        joined, text = vocabulary.joined, vocabulary.text
+        return (literal for key, literal in literals
+                if key in joined and (key == literal or literal in text))
 
 
 def requires_digit(pattern: re.Pattern[str]) -> bool:
@@ -66,7 +154,12 @@ def requires_digit(pattern: re.Pattern[str]) -> bool:
 
 
 def has_digit(text: str) -> bool:
-    return _ANY_DIGIT.search(text) is not None
+    """True when ``text`` has a digit (``\\d``).  A substring search per ASCII digit (in C)
+    settles most texts far faster than the regex, which only a text with other characters
+    and no ASCII digit needs (other scripts have digits too)."""
+    if any(digit in text for digit in _DIGITS):
+        return True
+    return not text.isascii() and _ANY_DIGIT.search(text) is not None
 
 
 def _needs_digit(source: str) -> bool:

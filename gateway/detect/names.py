@@ -52,6 +52,7 @@ _LOGIN = re.compile(r"(?<![\w.@/:-])([^\W\d_]{2,})\.([^\W\d_]{2,})(?![\w@/-]|\.\
 _MIN_LOGIN_SURNAME = 4
 _MIN_LOWERCASE_NAME = 3
 _MAX_LIST_ITEM_WORDS = 3
+_WORD_CACHE = 65536
 
 
 class Token(NamedTuple):
@@ -84,9 +85,15 @@ def _cue_table(cues: dict[str, list[str]], kind: str) -> dict[str, tuple[str, bo
 
 
 def tokenize(text: str) -> list[Token]:
-    """The words of ``text``; tokenise once and pass the list to the NameFinder methods."""
-    return [Token(w := m.group(), m.start(), m.end(), w[:-2] if w.endswith(_POSSESSIVES) else w)
+    """The words of ``text``; tokenise once and pass the list to the NameFinder methods.
+
+    ``tuple.__new__`` builds each Token without the Python-level ``Token.__new__``.
+    """
+    return [_new_tuple(Token, (w := m.group(), m.start(), m.end(), w[:-2] if w.endswith(_POSSESSIVES) else w))
             for m in _WORD.finditer(text)]
+
+
+_new_tuple = tuple.__new__
 
 
 @functools.lru_cache(maxsize=65536)
@@ -152,6 +159,8 @@ class NameFinder:
         self._max_particle_words = max((len(p) for p in self._particles), default=0)
         self._cues = {**_cue_table(rules.cues.weak, "weak"), **_cue_table(rules.cues.strong, "strong")}
         self._cue_words = {w for c in self._cues for w in c.split()}
+        # What the last word before a name must fold to for a cue: a cue's ending after a space.
+        self._cue_endings = {c.split(" ", n)[-1] for c in self._cues for n in range(c.count(" ") + 1)}
         self._place_prefixes = {fold(p) for p in rules.place_prefixes}
         signoffs = "|".join(re.escape(s) for s in sorted(rules.signoffs, key=len, reverse=True))
         self._signoff = re.compile(rf"^[ \t]*(?:{signoffs})[ \t]*[,.!]*[ \t]*\n",
@@ -160,6 +169,10 @@ class NameFinder:
         self._person_context = _word_set(rules.cues.person_context)
         self._attendee_list = _label_regex(_word_set(rules.cues.attendee_lists))
         self._legal_forms = set(rules.legal_forms)
+        # Prose repeats its words: each word's own tests run once (see _may_anchor).
+        self._may_anchor = functools.lru_cache(maxsize=_WORD_CACHE)(self._anchor_possible)
+        self._may_start_lowercase_name = functools.lru_cache(maxsize=_WORD_CACHE)(self._lowercase_first_name)
+        self._may_end_cue = functools.lru_cache(maxsize=_WORD_CACHE)(self._cue_ending)
 
     # -- per text ---------------------------------------------------------------------------
 
@@ -167,7 +180,8 @@ class NameFinder:
         """Names in one text, from anchors, initials, signatures, lists and login names."""
         tokens = tokenize(text) if tokens is None else tokens
         spans = [self._extend(text, tokens, i, rule)
-                 for i in range(len(tokens)) if (rule := self._anchor(text, tokens, i, language))]
+                 for i, token in enumerate(tokens)
+                 if self._may_anchor(token.word) and (rule := self._anchor(text, tokens, i, language))]
         spans += self._lowercase_full_names(text, tokens)
         spans = [s for s in spans if not self._before_legal_form(text, s)]
         spans += self._initials(text, tokens)
@@ -179,6 +193,8 @@ class NameFinder:
     def _cue(self, text: str, tokens: list[Token], i: int) -> str | None:
         """"strong" or "weak" when the one to three words before token ``i`` are a cue,
         separated from it only by spaces and a dot, colon or comma ("Mevr. X", "Naam: X")."""
+        if i == 0 or not self._may_end_cue(tokens[i - 1].text):
+            return None
         for n in range(1, 4):
             if i - n < 0:
                 break
@@ -192,6 +208,22 @@ class NameFinder:
             if cue and (not cue[1] or run[0].text[:1].isupper()):
                 return cue[0]
         return None
+
+    def _cue_ending(self, word: str) -> bool:
+        """False when no cue can end with ``word`` (the lookups of _cue, for any run)."""
+        key = fold(word)
+        return key in self._cue_endings or key.split("-")[-1] in self._cues
+
+    def _anchor_possible(self, word: str) -> bool:
+        """False when no context can make ``word`` start a name: the tests of _anchor
+        (and _lowercase_anchor) that look at the word alone, so most words are skipped
+        with one cached lookup."""
+        if fold(word) in self._cue_words:
+            return False
+        if not is_capitalised(word):
+            return len(word) >= _MIN_LOWERCASE_NAME and self.lexicon.is_strong_first_name(word) \
+                and self.lexicon.is_regional_first_name(word) and not self.lexicon.is_place(word)
+        return self.lexicon.is_first_name(word) or self.is_surname(word)
 
     def _anchor(self, text: str, tokens: list[Token], i: int, language: str = "") -> str | None:
         """The rule that makes token ``i`` the start of a name, or None."""
@@ -244,12 +276,10 @@ class NameFinder:
         surname that is no ordinary word or place.  A first name that is itself an ordinary
         word ("an", "mark") needs a surname of at least four letters."""
         out = []
-        first_names = self.lexicon.first_names
         for i, token in enumerate(tokens[:-1]):
-            word = token.text
-            if not word.islower() or fold(word) not in first_names \
-                    or (_particle_key(word),) in self._particles:
+            if not self._may_start_lowercase_name(token.text):
                 continue
+            word = token.text
             k = self._skip_particles(text, tokens, i + 1)
             if k >= len(tokens) or not self._adjacent(text, tokens[k - 1], tokens[k]):
                 continue
@@ -259,6 +289,11 @@ class NameFinder:
                     and not self.lexicon.is_place(surname):
                 out.append(NameSpan(token.start, tokens[k].start + len(surname), "name:lowercase_full"))
         return out
+
+    def _lowercase_first_name(self, word: str) -> bool:
+        """A lower-case first name that is not a particle: where a lower-case name may start."""
+        return word.islower() and fold(word) in self.lexicon.first_names \
+            and (_particle_key(word),) not in self._particles
 
     def _before_legal_form(self, text: str, span: NameSpan) -> bool:
         """True when at most two capitalised words separate the span from a company form
@@ -402,9 +437,12 @@ class NameFinder:
             and not self.lexicon.is_common(token.word)
 
     def _initials(self, text: str, tokens: list[Token]) -> list[NameSpan]:
+        matches = list(_INITIALS.finditer(text))
+        if not matches:
+            return []
         by_start = {t.start: n for n, t in enumerate(tokens)}
         out = []
-        for m in _INITIALS.finditer(text):
+        for m in matches:
             n = by_start.get(m.end())
             if n is None or fold(m.group().split()[0]).rstrip(".") in self._cue_words:
                 continue
@@ -444,8 +482,12 @@ class NameFinder:
         if not pieces:
             return []
         tokens = tokenize(text) if tokens is None else tokens
+        # The folded words of a run spell the start of a piece, so its first word does too.
+        starts = {piece[:k] for piece in pieces for k in range(len(piece) + 1)}
         out = []
-        for i in range(len(tokens)):
+        for i, token in enumerate(tokens):
+            if fold(token.word) not in starts:
+                continue
             for n in range(1, 4):
                 run = tokens[i:i + n]
                 if len(run) < n or not all(is_capitalised(t.word) for t in run) \

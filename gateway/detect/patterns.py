@@ -9,6 +9,7 @@ longest prefix that passes its checksum (an IBAN followed by a word).
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -16,9 +17,40 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.cues import CueMatcher
 from gateway.detect.literals import has_digit, may_match, required_literals, requires_digit
 from gateway.detect.rules import PatternRule
+from gateway.detect.scan import StartScanner
 from gateway.detect.validators import VALIDATORS
 
 _SEPARATOR = re.compile(r"[\s\-]")
+
+
+class TextFacts:
+    """What several recognizers test about one text, worked out once for all of them.
+
+    Presidio hands every recognizer the same NlpArtifacts for a text; the detector attaches
+    one of these to it (:func:`attach_facts`) and the recognizers read it with
+    :func:`text_facts`.  It lives as long as the artifacts: one analysis.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def has_digit(self) -> bool:
+        return has_digit(self.text)
+
+
+_FACTS = "gateway_text_facts"
+
+
+def attach_facts(artifacts: NlpArtifacts, text: str) -> NlpArtifacts:
+    setattr(artifacts, _FACTS, TextFacts(text))
+    return artifacts
+
+
+def text_facts(text: str, artifacts: NlpArtifacts | None) -> TextFacts:
+    """The facts attached to ``artifacts`` when they are about ``text``, else new ones."""
+    facts = getattr(artifacts, _FACTS, None)
+    return facts if isinstance(facts, TextFacts) and facts.text is text else TextFacts(text)
 
 
 def result(entity: str, start: int, end: int, score: float, rule_id: str) -> RecognizerResult:
@@ -34,6 +66,7 @@ class ValidatedPatternRecognizer(EntityRecognizer):
             raise ValueError(f"pattern {rule.name}: unknown validator {rule.validator!r}")
         self.rule = rule
         self._regex = re.compile(rule.regex, re.IGNORECASE if rule.ignore_case else 0)
+        self._scanner = StartScanner(self._regex)
         self._validate = VALIDATORS[rule.validator] if rule.validator else None
         self._cues = CueMatcher(rule.context, rule.context_window)
         self._literals = required_literals(self._regex)
@@ -45,10 +78,10 @@ class ValidatedPatternRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        if not self._may_match(text):
+        if not self._may_match(text, nlp_artifacts):
             return []
         out = []
-        for match in self._regex.finditer(text):
+        for match in self._scanner.finditer(text):
             span = self._accepted_span(match.group(), match.start())
             if span is None:
                 continue
@@ -57,10 +90,12 @@ class ValidatedPatternRecognizer(EntityRecognizer):
             out.append(result(self.rule.entity, span[0], span[1], self.rule.score, self.rule.name))
         return out
 
-    def _may_match(self, text: str) -> bool:
+    def _may_match(self, text: str, artifacts: NlpArtifacts | None) -> bool:
         """Cheap tests that skip the scan when it cannot match: a literal or a digit that
         every match contains is missing from the whole text."""
-        return may_match(self._literals, text) and (not self._needs_digit or has_digit(text))
+        if not may_match(self._literals, text):
+            return False
+        return not self._needs_digit or text_facts(text, artifacts).has_digit
 
     def _accepted_span(self, value: str, start: int) -> tuple[int, int] | None:
         """The span to report, or None when the checksum fails (also for every prefix)."""

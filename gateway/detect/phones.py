@@ -17,9 +17,10 @@ import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from gateway.detect.literals import has_digit, requires_digit
-from gateway.detect.patterns import result
+from gateway.detect.literals import requires_digit
+from gateway.detect.patterns import result, text_facts
 from gateway.detect.rules import PhoneRules
+from gateway.detect.scan import StartScanner
 
 ENTITY = "PHONE_NUMBER"
 _CUT = re.compile(r"[\s./-]")
@@ -34,6 +35,7 @@ class PhoneRecognizer(EntityRecognizer):
     def __init__(self, rules: PhoneRules, language: str) -> None:
         self.rules = rules
         self._candidate = re.compile(rules.candidate)
+        self._candidates = StartScanner(self._candidate)
         self._needs_digit = requires_digit(self._candidate)
         self._excluded = [re.compile(p) for p in rules.not_a_phone]
         super().__init__([ENTITY], name="phone", supported_language=language)
@@ -43,10 +45,10 @@ class PhoneRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        if self._needs_digit and not has_digit(text):
+        if self._needs_digit and not text_facts(text, nlp_artifacts).has_digit:
             return []
         out = []
-        for match in self._candidate.finditer(text):
+        for match in self._candidates.finditer(text):
             if self._excluded_shape(match.group()) or self._continues_run(text, match.start()):
                 continue
             length = self._valid_prefix(match.group())

@@ -20,6 +20,18 @@ from gateway.detect.rules import NumberWords, PhoneRules
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
+def _distinct_words(text: str) -> set[str]:
+    """The distinct words (``_WORD``) of ``text``; a word never spans white space, and a
+    piece between white space that is all letters is one word."""
+    words: set[str] = set()
+    for piece in set(text.split()):
+        if piece.isalpha():
+            words.add(piece)
+        else:
+            words.update(_WORD.findall(piece))
+    return words
+
+
 def number_words(spec: NumberWords) -> dict[str, str]:
     """Word -> digits for 0-99 ("zwölf" -> "12", "vierunddreißig" -> "34"), each word both
     as written and folded (so "dreissig" and "dreißig" both count)."""
@@ -58,9 +70,11 @@ class SpokenPhoneRecognizer(EntityRecognizer):
     def _runs(self, text: str) -> list[list[tuple[int, int, str]]]:
         """Maximal runs of number words separated only by spaces and punctuation."""
         runs: list[list[tuple[int, int, str]]] = []
+        if not self._may_have_run(text):
+            return runs
         current: list[tuple[int, int, str]] = []
         for m in _WORD.finditer(text):
-            digits = self._words.get(m.group().lower()) or self._words.get(fold(m.group()))
+            digits = self._digits(m.group())
             if digits is None:
                 continue
             if current and not self._separator.fullmatch(text[current[-1][1]:m.start()]):
@@ -70,6 +84,25 @@ class SpokenPhoneRecognizer(EntityRecognizer):
         if current:
             runs.append(current)
         return runs
+
+    def _digits(self, word: str) -> str | None:
+        return self._words.get(word.lower()) or self._words.get(fold(word))
+
+    def _may_have_run(self, text: str) -> bool:
+        """False when the text has no ``min_words`` number words in a row.
+
+        The loop in _runs looks at every word of the text; most texts have no number words
+        at all, or ordinary ones ("een", "un", "one") apart.  This looks up each distinct
+        word once and searches for a run of the number words found with one regex (the re
+        module caches it: texts share few such word sets).
+        """
+        present = sorted(word for word in _distinct_words(text) if self._digits(word))
+        if not present:
+            return False
+        word = "|".join(re.escape(w) for w in present)
+        repeat = max(0, self.rules.spoken.min_words - 1)
+        run = rf"(?:{word})(?:(?:{self._separator.pattern})(?:{word})){{{repeat}}}"
+        return re.search(run, text) is not None
 
     def _is_phone(self, run: list[tuple[int, int, str]]) -> bool:
         digits = "".join(d for _, _, d in run)

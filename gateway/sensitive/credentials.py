@@ -81,6 +81,11 @@ _CANDIDATE = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|://[^\s/]*@|-----BEGIN|[=:]\s*[
 # Every KeywordDetector regex contains one of its denylist words (case-insensitive); finding
 # one costs a fraction of running those regexes over a long line, most of which have none.
 _KEYWORD_GATE = re.compile("|".join(DENYLIST), re.IGNORECASE)
+# The denylist words spelled out ("api_?key": "api_key", "apikey").  Substring tests in the
+# line folded by _keyword_fold rule out most lines far faster than the regex above.
+_KEYWORD_SPELLINGS = tuple(dict.fromkeys(
+    spelling for word in DENYLIST for spelling in (word.replace("_?", "_"), word.replace("_?", ""))
+))
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,12 @@ class CredentialRules:
         self._keyword_words = tuple(k.lower() for k in data["keywords"])
         self._placeholders = [re.compile(p) for p in data["placeholders"]]
         self._plugins = [plugin() for plugin in _PLUGINS]
+        # What every match of a regex plugin's patterns contains (None: not a regex plugin).
+        self._plugin_literals = [
+            [required_literals(p) for p in plugin.denylist]
+            if isinstance(plugin, RegexBasedDetector) else None
+            for plugin in self._plugins
+        ]
 
     def find(self, text: str, segment: int, language: str) -> list[Finding]:
         """CREDENTIAL findings in one text."""
@@ -145,11 +156,11 @@ class CredentialRules:
         yield from self._keyword_hits(line, offset)
         if not _CANDIDATE.search(line):
             return
-        for plugin in self._plugins:
-            if isinstance(plugin, KeywordDetector) and not _KEYWORD_GATE.search(line):
+        for plugin, literals in zip(self._plugins, self._plugin_literals, strict=True):
+            if isinstance(plugin, KeywordDetector) and not _may_have_keyword(line):
                 continue
             rule = f"credential.{type(plugin).__name__}"
-            for span in _plugin_spans(plugin, line, number):
+            for span in _plugin_spans(plugin, line, number, literals):
                 yield from self._accept(line, offset, span, rule)
 
     def _keyword_hits(self, line: str, offset: int) -> Iterator[_Hit]:
@@ -198,15 +209,19 @@ class CredentialRules:
             yield _Hit(offset + span[0], offset + span[1], rule_id)
 
 
-def _plugin_spans(plugin: BasePlugin, line: str, number: int) -> Iterator[tuple[int, int]]:
+def _plugin_spans(plugin: BasePlugin, line: str, number: int,
+                  literals: list[tuple[tuple[str, ...], ...]] | None = None) -> Iterator[tuple[int, int]]:
     """Spans of a plugin's secrets in ``line``.
 
     Regex plugins report their first group, which is sometimes only a prefix ("ghp"
     of a GitHub token): their patterns are run here and the whole match is kept unless
-    the group itself is a plausible secret (the password of a URL).
+    the group itself is a plausible secret (the password of a URL).  ``literals`` (one
+    entry per pattern, see literals.may_match) skips the patterns that cannot match.
     """
     if isinstance(plugin, RegexBasedDetector):
-        for pattern in plugin.denylist:
+        for index, pattern in enumerate(plugin.denylist):
+            if literals is not None and not may_match(literals[index], line):
+                continue
             for match in pattern.finditer(line):
                 group = match.span(1) if match.re.groups else match.span()
                 yield group if group[1] - group[0] >= _MIN_SECRET_LEN else match.span()
@@ -216,6 +231,19 @@ def _plugin_spans(plugin: BasePlugin, line: str, number: int) -> Iterator[tuple[
         start = line.find(value) if value else -1
         if start >= 0:
             yield start, start + len(value)
+
+
+def _may_have_keyword(line: str) -> bool:
+    """False when no denylist word of the KeywordDetector occurs in ``line``."""
+    folded = _keyword_fold(line)
+    return any(word in folded for word in _KEYWORD_SPELLINGS) and _KEYWORD_GATE.search(line) is not None
+
+
+def _keyword_fold(line: str) -> str:
+    """``line`` with every character that a case-insensitive regex takes for a letter of a
+    denylist word turned into that letter: case folding does it for all but the Turkish
+    dotted and dotless i (tests/test_sensitive_speed.py checks every code point)."""
+    return line.casefold().replace("\u0131", "i").replace("\u0307", "")
 
 
 def _looks_secret(value: str) -> bool:

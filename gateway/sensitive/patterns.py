@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-from gateway.detect.literals import may_match, required_literals
+from gateway.detect.literals import LiteralIndex, Vocabulary, required_literals, satisfied
 from gateway.sensitive.textnorm import FoldedText, fold
 
 _SEPARATOR = r"[\s_\-]*"
@@ -130,33 +130,68 @@ class LabelledPhrases:
                     self._regexes.append(_PhraseRegex(label, cased, bounded, regex, required_literals(regex)))
         self._lower = _WordIndex(words[False])
         self._cased = _WordIndex(words[True])
+        self._literals = {
+            cased: _RegexLiterals([(i, e) for i, e in enumerate(self._regexes) if e.cased == cased])
+            for cased in (False, True)
+        }
 
     def finditer(self, text: FoldedText) -> Iterator[tuple[str, int, int]]:
         """(label, start, end) in folded coordinates for every entry found in ``text``: the
         word entries in text order, then the regex entries in rule order."""
         found: dict[Span, set[str]] = {}
-        self._word_labels(text.lower_words, self._lower, found)
+        self._word_labels(text, False, self._lower, found)
         if self._cased.exact or self._cased.prefixes:
-            self._word_labels(text.cased_words, self._cased, found)
+            self._word_labels(text, True, self._cased, found)
         for span in sorted(found):
             for label in sorted(found[span]):  # sorted: the same text gives the same rule ids
                 yield label, span[0], span[1]
-        for entry in self._regexes:
+        for entry in self._candidates(text):
             source = text.cased if entry.cased else text.lower
-            if not may_match(entry.literals, source):
-                continue
             for match in entry.pattern.finditer(source):
                 if not entry.bounded or _starts_word(source, match.start()):
                     yield entry.label, match.start(), match.end()
 
+    def _candidates(self, text: FoldedText) -> list[_PhraseRegex]:
+        """The regex entries whose literals all occur in ``text`` (see literals.may_match),
+        in rule order: the others cannot match, and most texts have none."""
+        chosen: list[int] = []
+        for cased, literals in self._literals.items():
+            if literals:
+                chosen += literals.candidates(text.cased_vocabulary if cased else text.lower_vocabulary)
+        return [self._regexes[i] for i in sorted(chosen)]
+
     @staticmethod
-    def _word_labels(words: Mapping[str, list[Span]], index: _WordIndex, found: dict[Span, set[str]]) -> None:
+    def _word_labels(text: FoldedText, cased: bool, index: _WordIndex, found: dict[Span, set[str]]) -> None:
         """Add the labels of every distinct word (looked up once) to each of its spans."""
-        for word, spans in words.items():
+        vocabulary = text.cased_vocabulary if cased else text.lower_vocabulary
+        for word in vocabulary.words:
             labels = index.labels(word)
             if labels:
-                for span in spans:
+                for span in text.word_spans(word, cased):
                     found.setdefault(span, set()).update(labels)
+
+
+class _RegexLiterals:
+    """The literals of some regex entries, indexed to find the entries that may match a text."""
+
+    def __init__(self, entries: list[tuple[int, _PhraseRegex]]) -> None:
+        self._entries = dict(entries)
+        self._always = [i for i, entry in entries if not entry.literals]
+        # An entry is looked at when a literal of its first (most telling) set occurs.
+        self._by_first: dict[str, list[int]] = {}
+        for i, entry in entries:
+            for literal in entry.literals[0] if entry.literals else ():
+                self._by_first.setdefault(literal, []).append(i)
+        self._index = LiteralIndex(lit for _, e in entries for clause in e.literals for lit in clause)
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def candidates(self, vocabulary: Vocabulary) -> list[int]:
+        """Indexes of the entries whose every literal set has a literal in the text."""
+        present = self._index.present(vocabulary)
+        first = {i for literal in present for i in self._by_first.get(literal, ())}
+        return [*self._always, *(i for i in first if satisfied(self._entries[i].literals, present))]
 
 
 class PhraseSet:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from gateway.core import Finding
+from gateway.detect.literals import Vocabulary
 
 _INVISIBLE = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
-_WORD = re.compile(r"\w+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CAPITAL_SIGMA = "\u03a3"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -57,30 +57,39 @@ class FoldedText:
                        rule_id=rule_id, value=original[o_start:o_end], language=language)
 
     @cached_property
-    def words(self) -> tuple[tuple[int, int], ...]:
-        """Spans of the word tokens (runs of letters, digits, underscores)."""
-        return tuple(m.span() for m in _WORD.finditer(self.lower))
+    def lower_vocabulary(self) -> Vocabulary:
+        """The distinct words of ``lower``: word lists look each up once."""
+        return Vocabulary(self.lower)
 
     @cached_property
-    def lower_words(self) -> dict[str, list[tuple[int, int]]]:
-        """Each distinct lowercase word and its spans: word lists look each up once."""
-        return _distinct(self.lower, self.words)
+    def cased_vocabulary(self) -> Vocabulary:
+        """The distinct words of ``cased``.  Lowering a character never changes whether it
+        is a word character (tests/test_sensitive_speed.py): both texts have the same words."""
+        return Vocabulary(self.cased)
 
-    @cached_property
-    def cased_words(self) -> dict[str, list[tuple[int, int]]]:
-        """Each distinct word with its case kept, and its spans."""
-        return _distinct(self.cased, self.words)
+    def word_spans(self, word: str, cased: bool = False) -> list[tuple[int, int]]:
+        """Spans of ``word`` (a run of word characters) where it is a whole word, in order."""
+        text = self.cased if cased else self.lower
+        spans = []
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if not _is_word_char(text, start - 1) and not _is_word_char(text, end):
+                spans.append((start, end))
+            start = text.find(word, start + 1)
+        return spans
 
     def slice(self, start: int, end: int) -> FoldedText:
         """The folded text between two folded offsets (for per-sentence checks)."""
         return FoldedText(self.cased[start:end], self.lower[start:end], self.offsets[start : end + 1])
 
 
-def _distinct(text: str, spans: tuple[tuple[int, int], ...]) -> dict[str, list[tuple[int, int]]]:
-    out: dict[str, list[tuple[int, int]]] = {}
-    for start, end in spans:
-        out.setdefault(text[start:end], []).append((start, end))
-    return out
+def _is_word_char(text: str, index: int) -> bool:
+    """True when ``text[index]`` exists and is a word character (``\\w``: alphanumeric or _)."""
+    if index < 0 or index >= len(text):
+        return False
+    char = text[index]
+    return char.isalnum() or char == "_"
 
 
 def fold(text: str) -> FoldedText:
