@@ -12,7 +12,9 @@ language (nl, fr, en, de), for 300- and 2,000-word prompts with 6 personal value
 answers (time to the first content token), at concurrency 1 and 8 (64 with --full).
 
 The load generator, the fake provider and the gateway share the machine's cores, so
-the concurrency-8 and -64 rows measure CPU contention as much as the gateway.
+the concurrency-8 and -64 rows measure CPU contention as much as the gateway.  The CPU
+time the gateway's processes used per request is printed too: it hardly depends on
+what else the machine runs, so it compares runs where latency cannot.
 ``--quick`` runs 20 requests per cell and the 2,000-word and streamed cells at
 concurrency 1 only.  Prints Markdown tables.
 """
@@ -73,6 +75,7 @@ class Run:
     errors: int
     pseudonymised: str = ""  # the gateway's x-gateway-pseudonymised header on the probe request
     restored: bool = True  # the probe's answer was exactly the echo of the prompt
+    cpu_ms: float | None = None  # CPU time the gateway's processes used per request (gateway runs only)
 
     @property
     def rps(self) -> float:
@@ -257,19 +260,34 @@ class Bench:
             first = wait_ready(f"http://127.0.0.1:{port}/healthz", server, log)
             wait_idle(lambda: worker_pids(server.pid, workers), workers)
             startup = Startup(workers, first)
-            self.measure(workers, cells, f"http://127.0.0.1:{port}/v1")
+            pids = lambda: worker_pids(server.pid, workers)  # noqa: E731
+            self.measure(workers, cells, f"http://127.0.0.1:{port}/v1", pids)
             self.startups.append(memory(startup, server.pid, workers))
 
-    def measure(self, workers: int, cells: list[Cell], gateway_url: str) -> None:
+    def measure(self, workers: int, cells: list[Cell], gateway_url: str,
+                pids: Callable[[], list[int]]) -> None:
         for concurrency in sorted({c.concurrency for c in cells}):
             direct = client_for(self.provider_url + "/v1", "direct", concurrency)
             gateway = client_for(gateway_url, self.key, concurrency)
             for cell in (c for c in cells if c.concurrency == concurrency):
                 print(f"  workers={workers} {cell}", file=sys.stderr, flush=True)
-                self.results.append((workers, cell, run_cell(direct, cell, self.n),
-                                     run_cell(gateway, cell, self.n)))
+                direct_run = run_cell(direct, cell, self.n)
+                before = cpu_ms(pids())
+                gateway_run = run_cell(gateway, cell, self.n)
+                # The probe and warm-up requests count too: CPU time is per process, not per request.
+                gateway_run.cpu_ms = (cpu_ms(pids()) - before) / (self.n + cell.concurrency + 1)
+                self.results.append((workers, cell, direct_run, gateway_run))
             direct.close()
             gateway.close()
+
+
+def cpu_ms(pids: list[int]) -> float:
+    """User + system CPU time of the processes so far, in milliseconds.
+
+    Unlike latency, this barely depends on what else the shared cores are doing, so it is
+    the number to compare between runs on a busy machine.
+    """
+    return sum(procinfo.cpu_ticks(pid) for pid in pids) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def memory(startup: Startup, server: int, workers: int) -> Startup:
@@ -313,6 +331,7 @@ def latency_rows(results: list[tuple[int, Cell, Run, Run]], stream: bool) -> lis
         row = [str(workers), str(cell.concurrency), cell.language, cell.prompt_label,
                f"{pct(direct.latencies, 50):.1f}", f"{pct(gateway.latencies, 50):.1f}",
                added(direct, gateway, 50), added(direct, gateway, 95), added(direct, gateway, 99)]
+        row.append(f"{gateway.cpu_ms:.1f}" if gateway.cpu_ms is not None else "-")
         if not stream:
             row += [f"{gateway.rps:.0f}", f"{direct.rps:.0f}", str(replaced(gateway.pseudonymised)),
                     "yes" if gateway.restored else "NO"]
@@ -342,7 +361,7 @@ def report(bench: Bench, workers: list[int], load_before: float) -> str:
           ", ".join(f"{m:.0f}" for m in s.worker_peak_mib),
           f"{s.supervisor_rss_mib:.0f}" if s.supervisor_rss_mib else "-"] for s in bench.startups])
     common = ["workers", "concurrency", "lang", "prompt", "direct p50", "gateway p50",
-              "added p50", "added p95", "added p99"]
+              "added p50", "added p95", "added p99", "gateway CPU per request"]
     plain = table([*common, "gateway req/s", "direct req/s", "replaced", "restored", "errors"],
                   latency_rows(bench.results, stream=False))
     probes = table(["lang", "words", "replaced by the gateway (x-gateway-pseudonymised)"],
