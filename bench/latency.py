@@ -9,7 +9,7 @@ processes of their own on loopback, then sends the same requests with the real
 the gateway.  Added latency is the gateway's percentile minus the direct one, per
 language (nl, fr, en, de), for 300- and 2,000-word prompts with 6 personal values
 (bench/prompts.py), for pass-through prompts (no personal data) and for streamed
-answers (time to the first content token), at concurrency 1 and 8 (64 with --full).
+answers of both (time to the first content token), at concurrency 1 and 8 (64 with --full).
 
 The load generator, the fake provider and the gateway share the machine's cores, so
 the concurrency-8 and -64 rows measure CPU contention as much as the gateway.  The CPU
@@ -227,6 +227,7 @@ def plan(concurrencies: list[int], quick: bool) -> list[Cell]:
             cells += [Cell(language, 300, False, concurrency), Cell(language, 300, True, concurrency)]
             if heavy:
                 cells += [Cell(language, 2000, True, concurrency),
+                          Cell(language, 300, False, concurrency, stream=True),
                           Cell(language, 300, True, concurrency, stream=True)]
     return cells
 
