@@ -37,8 +37,10 @@ FINDING_KEYS = frozenset(Finding(0, 0, 0, "", 0.0, "", "").public())
 # The chain head, locked by every append (PostgreSQL: FOR UPDATE; SQLite: BEGIN IMMEDIATE).
 LOCK_HEAD = (select(ChainHead.last_id, ChainHead.last_hash)
              .where(ChainHead.id == CHAIN_HEAD_ID).with_for_update())
-USE_LOG_TABLE = cast(Table, UseLog.__table__)
 USE_LOG_COLUMNS = tuple(UseLog.__mapper__.column_attrs)
+INSERT_LOG = insert(cast(Table, UseLog.__table__))
+MOVE_HEAD = (update(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID)
+             .values(last_id=bindparam("new_last_id"), last_hash=bindparam("new_last_hash")))
 # The key lookup of every request (Store.authenticate).
 AUTHENTICATE = (select(ApiKey.id, ApiKey.key_hash, ApiKey.revoked_at, User.name,
                        User.group.label("group_name"), User.suspended, User.training_until)
@@ -229,9 +231,8 @@ class Store:
         with self._engine.execution_options(sqlite_immediate=True).begin() as connection:
             head = connection.execute(LOCK_HEAD).one()
             row = _chained_row(head.last_id, head.last_hash, record)
-            connection.execute(insert(USE_LOG_TABLE), [_column_values(row)])
-            connection.execute(update(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID)
-                               .values(last_id=row.id, last_hash=row.hash))
+            connection.execute(INSERT_LOG, [_column_values(row)])
+            connection.execute(MOVE_HEAD, {"new_last_id": row.id, "new_last_hash": row.hash})
 
     def _lock_head(self, session: Session) -> ChainHead:
         query = select(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID).with_for_update()
@@ -307,7 +308,8 @@ def _loggable(record: UseRecord) -> dict[str, Any]:
     """The record's fields in exactly the form the database gives back, so that the hash
     computed now matches the one recomputed from the stored row; findings are cut down
     to their public keys."""
-    fields = dataclasses.asdict(record)
+    # A shallow copy: asdict() would deep-copy the findings that the JSON round trip below copies anyway.
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
     findings = [{k: v for k, v in f.items() if k in FINDING_KEYS} for f in record.findings]
     fields["findings"] = json.loads(json.dumps(findings))
     fields["counts"] = json.loads(json.dumps(record.counts))
