@@ -334,17 +334,25 @@ class Pipeline:
         except WireError as failure:
             return await self.refuse(failure, ex)
         self.pending_logs += 1  # reserved before the answer leaves, released once written
-        return JSONResponse(data, status, headers=ex.headers(),
-                            background=BackgroundTask(self.log_after_answer, ex))
+        background = BackgroundTask(self.log_after_answer, ex)
+        if isinstance(restorer, IdentityRestorer):  # nothing replaced: the provider's bytes as sent
+            return Response(raw, status, headers=ex.headers(), media_type="application/json",
+                            background=background)
+        return JSONResponse(data, status, headers=ex.headers(), background=background)
 
     async def _restore(self, data: dict[str, Any], restorer: Restorer, success: bool,
                        ex: Exchange) -> dict[str, Any]:
-        """Stage 'restore' for a whole answer; a provider error message may quote surrogates too."""
+        """Stage 'restore' for a whole answer; a provider error message may quote surrogates too.
+
+        With nothing to put back, no thread hop: the answer is only read for its usage."""
+        identity = isinstance(restorer, IdentityRestorer)
         if not success:
             ex.record.decision = "error"
+            if identity:
+                return data
             restored: dict[str, Any] = await self._guarded("restore", restore_strings, data, restorer)
             return restored
-        if not isinstance(restorer, IdentityRestorer):  # nothing to put back: no thread hop
+        if not identity:
             data = await self._guarded("restore", ex.wire.restore_response, data, restorer)
         usage = ex.wire.usage(data)
         ex.record.prompt_tokens, ex.record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
