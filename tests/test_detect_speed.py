@@ -105,3 +105,30 @@ def test_name_shortcuts_only_skip_words_that_cannot_start_a_name() -> None:
     for text in texts:
         for language in ("nl", "de"):
             assert names.find(text, language) == plain.find(text, language)
+
+
+def test_tokenize_finds_exactly_the_regex_tokens() -> None:
+    from gateway.detect.names import tokenize, tokenize_plain
+
+    texts = [*TEXTS, "Jan's auto", "O’Neil-Smith  ging\u00a0weg", "Ⅻ² x\u2028y", "a\u1680b\x1cc", "é́ ǅ ߺ",
+             "x_y 3d d3 -a- 'a' ’s"]
+    for text in texts:
+        assert tokenize(text) == tokenize_plain(text), text
+    for code in range(0x30000):  # every letter is a token character, every separator is not
+        char = chr(code)
+        if char.isalpha():
+            assert NAME_WORD.fullmatch(char), hex(code)
+        if char.isspace():
+            assert not NAME_WORD.search(char) and char not in "'’-", hex(code)
+
+
+def test_literal_index_trigram_gate_keeps_every_literal_in_a_word() -> None:
+    """A key is searched only when all its trigrams are the text's: never a key it has."""
+    from gateway.detect.literals import trigrams
+
+    for text in TEXTS[:200]:
+        vocabulary = Vocabulary(text)
+        for word in vocabulary.words:
+            for start in range(len(word)):
+                for end in range(start + 3, min(len(word), start + 8) + 1):
+                    assert trigrams(word[start:end]) <= vocabulary.trigrams

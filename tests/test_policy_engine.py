@@ -138,3 +138,47 @@ def test_block_message_lists_several_categories(engine) -> None:
     message = engine.block_message(decision)
     assert decision.reason_code == "credential"
     assert "wachtwoord" in message and "gezondheidsgegevens" in message and "Fiets!2024" not in message
+
+
+
+def _plain_actions(policy: PolicyEngine, inspection: Inspection, segments: list[Segment]
+                   ) -> list[tuple[Finding, Action]]:
+    """PolicyEngine._actions as it was, building the sentence map for every request."""
+    from gateway.policy.identify import SentenceMap
+
+    rules, identification = policy._rules, policy._identification
+    texts = [s.text for s in segments]
+    identifiers = identification.identifiers(inspection.findings)
+    sentences = SentenceMap(texts, inspection.languages, rules.identifiability) if texts else None
+    out = []
+    for f in inspection.findings:
+        if f.entity_type in rules.internal_types:
+            continue
+        if f.entity_type.startswith("ART9_") and not (
+                sentences is not None and identification.identifiable(f, identifiers, sentences)):
+            out.append((f, rules.identifiability.topic_action))
+        else:
+            out.append((f, rules.action(f.entity_type, "openai", None)))
+    return out
+
+
+def test_the_sentence_map_is_skipped_only_where_it_changes_nothing() -> None:
+    """decide() builds the sentence map only when there is an Art. 9 term to test."""
+    import json
+    import os
+
+    from gateway.config import load_rules
+    from gateway.engine import build_engine
+
+    os.environ.setdefault("GATEWAY_PSEUDONYM_SECRET", "test-only-pseudonym-secret-0123456789")
+    root = Path(__file__).resolve().parent.parent
+    engine = build_engine(load_rules(root / "rules" / "gateway.yaml"))
+    policy = engine.policy
+    assert isinstance(policy, PolicyEngine)
+    lines = (root / "eval" / "holdout.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in filter(str.strip, lines):
+        texts = [m["content"] for m in json.loads(line)["messages"] if isinstance(m["content"], str)]
+        segments = [Segment(path=(i,), text=t, message_index=i, role="user") for i, t in enumerate(texts)]
+        inspection = engine.inspector.inspect(texts)
+        assert policy._actions(inspection, segments, "openai", None) == \
+            _plain_actions(policy, inspection, segments)

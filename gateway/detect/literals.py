@@ -83,7 +83,12 @@ class Vocabulary:
 
     @cached_property
     def trigrams(self) -> frozenset[str]:
-        return frozenset(_TRIGRAMS.findall(self.joined))
+        return trigrams(self.joined)
+
+
+def trigrams(text: str) -> frozenset[str]:
+    """Every run of three word characters in ``text`` (overlapping)."""
+    return frozenset(_TRIGRAMS.findall(text))
 
 
 def distinct_words(text: str) -> frozenset[str]:
@@ -112,13 +117,13 @@ class LiteralIndex:
     """
 
     def __init__(self, literals: Iterable[str]) -> None:
-        self._by_trigram: dict[str, list[tuple[str, str]]] = {}
+        self._by_trigram: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
         self._short: list[tuple[str, str]] = []  # keys of one or two characters
         self._unkeyed: list[str] = []
         for literal in sorted(set(literals)):
             key = max(_WORD_RUN.findall(literal), key=len, default="")
             if len(key) >= _KEY_LENGTH:
-                self._by_trigram.setdefault(key[:_KEY_LENGTH], []).append((key, literal))
+                self._by_trigram.setdefault(key[:_KEY_LENGTH], []).append((key, literal, trigrams(key)))
             elif key:
                 self._short.append((key, literal))
             else:
@@ -130,13 +135,21 @@ class LiteralIndex:
         text = vocabulary.text
         found = {literal for literal in self._unkeyed if literal in text}
         found.update(self._keyed(self._short, vocabulary))
-        for trigram in self._trigrams & vocabulary.trigrams:
-            found.update(self._keyed(self._by_trigram[trigram], vocabulary))
+        present = vocabulary.trigrams
+        for trigram in self._trigrams & present:
+            gated = [(key, literal) for key, literal, needed in self._by_trigram[trigram]
+                     if needed <= present]
+            found.update(self._keyed(gated, vocabulary))
         return found
 
     @staticmethod
-    def _keyed(literals: list[tuple[str, str]], vocabulary: Vocabulary) -> Iterator[str]:
-        """The literals whose key is in a word of the text, and which are in the text."""
+    def _keyed(literals: Iterable[tuple[str, str]], vocabulary: Vocabulary) -> Iterator[str]:
+        """The literals whose key is in a word of the text, and which are in the text.
+
+        A key of three or more characters comes here only when each of its trigrams is a
+        trigram of the text's words (a set test), which it must be to be in a word: most
+        keys that share a first trigram with a word stop there, before a substring search.
+        """
         joined, text = vocabulary.joined, vocabulary.text
         return (literal for key, literal in literals
                 if key in joined and (key == literal or literal in text))

@@ -87,10 +87,36 @@ def _cue_table(cues: dict[str, list[str]], kind: str) -> dict[str, tuple[str, bo
 def tokenize(text: str) -> list[Token]:
     """The words of ``text``; tokenise once and pass the list to the NameFinder methods.
 
+    The same tokens as ``_WORD.finditer(text)`` (see tokenize_plain), found faster: no
+    token crosses white space, so the text is split at white space in C and a piece of
+    letters only (most of them) is one token as it is; only the other pieces go through
+    the regex, which costs about 40 ns per character over a whole text.  A piece is found
+    with ``str.find`` from the end of the previous one: only white space lies between.
     ``tuple.__new__`` builds each Token without the Python-level ``Token.__new__``.
     """
-    return [_new_tuple(Token, (w := m.group(), m.start(), m.end(), w[:-2] if w.endswith(_POSSESSIVES) else w))
-            for m in _WORD.finditer(text)]
+    tokens: list[Token] = []
+    append = tokens.append
+    find = text.find
+    end = 0
+    for piece in text.split():
+        start = find(piece, end)
+        end = start + len(piece)
+        if piece.isalpha():  # isalpha() characters are all in [^\W\d_]
+            append(_new_tuple(Token, (piece, start, end, piece)))
+        else:
+            tokens += map(_token, _WORD.finditer(text, start, end))
+    return tokens
+
+
+def tokenize_plain(text: str) -> list[Token]:
+    """The plain computation tokenize() replaces (kept for tests/test_detect_speed.py)."""
+    return list(map(_token, _WORD.finditer(text)))
+
+
+def _token(match: re.Match[str]) -> Token:
+    word = match.group()
+    return _new_tuple(Token, (word, match.start(), match.end(),
+                              word[:-2] if word.endswith(_POSSESSIVES) else word))
 
 
 _new_tuple = tuple.__new__

@@ -78,7 +78,10 @@ class PolicyEngine:
         identification = self._identification
         texts = [s.text for s in segments]
         identifiers = identification.identifiers(inspection.findings)
-        sentences = SentenceMap(texts, inspection.languages, rules.identifiability) if texts else None
+        # Only Art. 9 terms need the sentence map: most requests have none and skip it.
+        has_art9 = any(f.entity_type.startswith(ART9_PREFIX) for f in inspection.findings)
+        sentences = (SentenceMap(texts, inspection.languages, rules.identifiability)
+                     if texts and has_art9 else None)
         out: list[tuple[Finding, Action]] = []
         for finding in inspection.findings:
             if finding.entity_type in rules.internal_types:
