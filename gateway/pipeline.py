@@ -365,21 +365,23 @@ class Pipeline:
                                  headers=headers)
 
     async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
+        """The client's stream: per network chunk of the provider, one write of the events it
+        completed (restored), or, when nothing was replaced, the provider's bytes as they came
+        (still decoded on the side, for the token usage and to stop at invalid UTF-8)."""
+        passthrough = isinstance(restorer, IdentityRestorer)
         relay = ex.wire.stream_relay(restorer)
-        if isinstance(restorer, IdentityRestorer):
+        if passthrough:
             relay = PassThroughRelay(relay)
         decoder = SSEDecoder()
         self.pending_logs += 1  # before the first event leaves; released by log_after_answer
         try:
             async for chunk in answer.aiter_bytes():
-                for event in decoder.feed(chunk):
-                    for out in relay.feed(event):
-                        yield out.encode()
-            for event in decoder.close():
-                for out in relay.feed(event):
-                    yield out.encode()
-            for out in relay.finish():
-                yield out.encode()
+                out = b"".join(e.encode() for event in decoder.feed(chunk) for e in relay.feed(event))
+                if passthrough or out:
+                    yield chunk if passthrough else out
+            tail = [e for event in decoder.close() for e in relay.feed(event)] + relay.finish()
+            if tail and not passthrough:
+                yield b"".join(e.encode() for e in tail)
         except (httpx.HTTPError, UnicodeDecodeError) as exc:
             ex.record.decision = "error"
             ex.record.reason_code = UPSTREAM_ERROR
