@@ -60,9 +60,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     rules = load_rules(args.config)
     store = _open_store()  # migrate once, before any worker starts
-    # h11, even when httptools is installed: httptools hands the app only the path of a
-    # proxy-style absolute target (POST http://elsewhere/v1/...), which the gateway refuses.
-    server = {"host": args.host, "port": args.port, "log_level": args.log_level, "http": "h11"}
+    from gateway.serving import server_settings
+
+    server = server_settings(args.host, args.port, args.log_level)
     if args.workers > 1:
         os.environ[RULES_ENV] = str(Path(rules.source).resolve())
         uvicorn.run("gateway.cli:worker_app", factory=True, workers=args.workers, **server)

@@ -424,7 +424,7 @@ class ServerThread:
         self.port = port or free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on",
-            http="h11",  # as `gateway serve` runs (gateway.cli)
+            http="h11",  # as `gateway serve` runs (gateway.serving)
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -59,6 +59,19 @@ def test_serve_accepts_keys_from_the_cli(server: str, env: dict[str, str], tmp_p
     assert refused.status_code == 401
 
 
+def test_two_workers_answer_without_delayed_ack_stalls(server: str) -> None:
+    """With Nagle's algorithm on (uvicorn's own listening socket under --workers), every
+    answer on a kept-alive connection waited ~40 ms for the client's delayed ACK."""
+    with httpx.Client() as client:
+        client.get(f"{server}/healthz/live")
+        times = []
+        for _ in range(15):
+            started = time.perf_counter()
+            assert client.get(f"{server}/healthz/live").status_code == 200
+            times.append(time.perf_counter() - started)
+    assert sorted(times)[len(times) // 2] < 0.02, times  # ~1 ms; ~40 ms when the stall is back
+
+
 def test_scan_reads_stdin_and_prints_json(env: dict[str, str], tmp_path: Path) -> None:
     email = "jan.jansen@example.com"
     result = subprocess.run([sys.executable, "-m", "gateway.cli", "scan"], env=env, cwd=tmp_path,
