@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -259,9 +260,9 @@ class Bench:
                            "--workers", str(workers), "--log-level", "warning")
         with process(args, self.env, log) as server:
             first = wait_ready(f"http://127.0.0.1:{port}/healthz", server, log)
-            wait_idle(lambda: worker_pids(server.pid, workers), workers)
+            pids = partial(worker_pids, server.pid, workers)
+            wait_idle(pids, workers)
             startup = Startup(workers, first)
-            pids = lambda: worker_pids(server.pid, workers)  # noqa: E731
             self.measure(workers, cells, f"http://127.0.0.1:{port}/v1", pids)
             self.startups.append(memory(startup, server.pid, workers))
 

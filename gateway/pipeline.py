@@ -380,7 +380,7 @@ class Pipeline:
                 if passthrough or out:
                     yield chunk if passthrough else out
             tail = [e for event in decoder.close() for e in relay.feed(event)] + relay.finish()
-            if tail and not passthrough:
+            if tail:
                 yield b"".join(e.encode() for e in tail)
         except (httpx.HTTPError, UnicodeDecodeError) as exc:
             ex.record.decision = "error"

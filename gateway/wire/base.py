@@ -243,7 +243,8 @@ class StreamRelay(ABC):
 
 
 class PassThroughRelay(StreamRelay):
-    """The relay when nothing was pseudonymised: every event leaves as the provider sent it.
+    """The relay when nothing was pseudonymised: it sends nothing itself, because the
+    pipeline relays the provider's bytes as they came; it only reads the token usage.
 
     Only events that mention ``usage`` go through the wire format's own relay, for the
     token counts of the use log; parsing and re-serialising every delta would cost
@@ -258,7 +259,7 @@ class PassThroughRelay(StreamRelay):
         if "usage" in event.data:
             self._inner.feed(event)
             self.usage = self._inner.usage
-        return [event]
+        return []
 
 
 class WireFormat(ABC):
