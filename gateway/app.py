@@ -98,7 +98,7 @@ def _lifespan(upstream: Upstream, limiter: RateLimiter) -> Lifespan:
 def _add_routes(app: FastAPI, pipeline: Pipeline, store: Store) -> None:
     """Every endpoint of the gateway, and a catch-all 404 for anything else."""
     for path, wire in WIRE_FORMATS.items():
-        app.add_api_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
+        app.add_route(path, _endpoint(pipeline, wire), methods=["POST"], include_in_schema=False)
     app.include_router(health_routes(app.state.health))
 
     @app.get("/v1/models", include_in_schema=False)

@@ -44,6 +44,7 @@ from gateway.core import (
     UseRecord,
 )
 from gateway.engine import Engine, scan_texts
+from gateway.known_keys import KnownKeys
 from gateway.ratelimit import MemoryBackend, RateLimiter
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
 from gateway.scan import parse_scan
@@ -124,6 +125,15 @@ def core_engine() -> Engine:
     return Engine(inspector=NullInspector(), policy=AllowAllPolicy(), transformer=IdentityTransformer())
 
 
+class StageFailure(Exception):
+    """A stage failed inside another stage's worker thread: reported under its own name
+    (the key check runs in the inspection's thread, but a failure there is the store's)."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(stage)
+        self.stage = stage
+
+
 class PolicyBlock(WireError):
     """The policy refused the request (logged as ``blocked``, not ``refused``)."""
 
@@ -136,6 +146,7 @@ class Protection:
     body: dict[str, Any]
     restorer: Restorer
     pseudonymised: dict[str, int] = field(default_factory=dict)
+    principal: Principal | None = None  # as the store confirmed it in the same thread, if asked
 
 
 @dataclass
@@ -180,6 +191,8 @@ class Pipeline:
         # Use records of answers already sent that are still being written: a graceful
         # shutdown or a test waits for zero.
         self.pending_logs = 0
+        # Keys valid on their last request: confirmed during the inspection (gateway.known_keys).
+        self.known_keys = KnownKeys()
 
     async def handle(self, wire: WireFormat, request: Request) -> Response:
         """The answer to one request on one of the proxied endpoints."""
@@ -188,12 +201,12 @@ class Pipeline:
                       record=UseRecord(request_id="req_" + uuid.uuid4().hex, endpoint=wire.endpoint,
                                        decision="refused"))
         try:
-            principal = await self.authenticate(request, ex.record, ex.rules)
+            key, principal = await self.identify(request, ex)
             await self.limiter.admit(principal, ex.rules.rate_limits)
             await self.monitor.ensure_ready()
             parsed = self.parse(wire, await read_body(request, ex.rules.limits), ex)
             provider = self.allowlist(parsed, ex)
-            protection = await self.protect(parsed, provider, principal, ex)
+            protection = await self.protect(parsed, provider, principal, ex, key)
             ex.record.decision = "forwarded"
             body = with_disclosure(provider, wire.endpoint, protection.body)
             answer = await self.upstream.send(provider, wire, body, request.headers)
@@ -207,6 +220,22 @@ class Pipeline:
 
     # -- stages before forwarding ---------------------------------------------------
 
+    async def identify(self, request: Request, ex: Exchange) -> tuple[str | None, Principal]:
+        """The principal for the cheap checks, and the key still to be confirmed (or None).
+
+        A key that passed on its last request is not looked up here: the store confirms
+        it in the inspection's worker thread, before anything is forwarded
+        (gateway.known_keys).  Any other key is looked up now, and refused before the
+        body is even read.
+        """
+        key = client_key(request)
+        if key and (known := self.known_keys.get(key)) is not None:
+            return key, admit(known, ex.record, ex.rules)
+        principal = await self.authenticate(request, ex.record, ex.rules)
+        if key:
+            self.known_keys.remember(key, principal)
+        return None, principal
+
     async def authenticate(self, request: Request, record: UseRecord | None = None,
                            rules: Rules | None = None) -> Principal:
         """The active user behind the request's gateway key; WireError 401/403 otherwise.
@@ -219,15 +248,7 @@ class Pipeline:
             raise WireError(401, INVALID_API_KEY,
                             "a gateway key is required (Authorization: Bearer or x-api-key)")
         principal = await self._guarded("authenticate", self.store.authenticate, key)
-        if principal is None:
-            raise WireError(401, INVALID_API_KEY, "the gateway key is invalid or has been revoked")
-        if record is not None:
-            record.user, record.key_id = principal.user, principal.key_id
-        if principal.suspended:
-            raise WireError(403, USER_SUSPENDED, "access to the gateway is suspended for this user")
-        if rules is not None:
-            check_training(principal, rules)
-        return principal
+        return admit(principal, record, rules)
 
     def parse(self, wire: WireFormat, raw: bytes, ex: Exchange) -> ParsedRequest:
         body = load_json(raw)
@@ -258,10 +279,18 @@ class Pipeline:
         return provider
 
     async def protect(self, parsed: ParsedRequest, provider: Provider, principal: Principal,
-                      ex: Exchange) -> Protection:
-        """Inspect, decide and transform, in a worker thread (detection is CPU-bound)."""
-        protection = await self._guarded("protect", self._protect, ex.engine, parsed, provider, principal,
-                                         ex.record)
+                      ex: Exchange, unconfirmed_key: str | None = None) -> Protection:
+        """Inspect, decide and transform, in a worker thread (detection is CPU-bound);
+        with ``unconfirmed_key``, the store checks that key first, in the same thread."""
+        try:
+            protection = await self._guarded("protect", self._protect, ex, parsed, provider, principal,
+                                             unconfirmed_key)
+        except WireError as error:
+            if unconfirmed_key is not None and error.status in (401, 403):
+                self.known_keys.forget(unconfirmed_key)
+            raise
+        if unconfirmed_key is not None and protection.principal is not None:
+            self.known_keys.remember(unconfirmed_key, protection.principal)
         ex.pseudonymised = protection.pseudonymised
         decision = protection.decision
         ex.warned = dict(Counter(f.entity_type for f in decision.warnings))
@@ -272,8 +301,12 @@ class Pipeline:
             raise PolicyBlock(403, decision.reason_code or "blocked", text)
         return protection
 
-    def _protect(self, engine: Engine, parsed: ParsedRequest, provider: Provider, principal: Principal,
-                 record: UseRecord) -> Protection:
+    def _protect(self, ex: Exchange, parsed: ParsedRequest, provider: Provider, principal: Principal,
+                 unconfirmed_key: str | None) -> Protection:
+        engine, record = ex.engine, ex.record
+        confirmed = None
+        if unconfirmed_key is not None:
+            confirmed = principal = self._confirm(unconfirmed_key, ex)
         texts = parsed.texts()
         inspection = engine.inspector.inspect(texts)
         decision = engine.policy.decide(inspection, parsed.segments, provider.name, principal.group)
@@ -282,10 +315,19 @@ class Pipeline:
         record.reason_code = decision.reason_code
         record.language = decision.language
         if decision.blocked or not decision.pseudonymise:
-            return Protection(decision, parsed.body, IdentityRestorer())
+            return Protection(decision, parsed.body, IdentityRestorer(), principal=confirmed)
         new_texts, restorer = engine.transformer.transform(texts, decision.pseudonymise)
         counts = dict(Counter(f.entity_type for f in decision.pseudonymise))
-        return Protection(decision, parsed.with_texts(new_texts), restorer, counts)
+        return Protection(decision, parsed.with_texts(new_texts), restorer, counts, confirmed)
+
+    def _confirm(self, key: str, ex: Exchange) -> Principal:
+        """The store's answer for a known key, now (in a worker thread): WireError 401/403
+        if it no longer admits the key; StageFailure if the store fails."""
+        try:
+            found = self.store.authenticate(key)
+        except Exception as exc:
+            raise StageFailure("authenticate") from exc
+        return admit(found, ex.record, ex.rules)
 
     # -- answers ----------------------------------------------------------------------
 
@@ -451,10 +493,29 @@ class Pipeline:
         """
         try:
             return await anyio.to_thread.run_sync(fn, *args)
+        except WireError:  # a refusal decided in the thread (a key the store no longer accepts)
+            raise
         except Exception as exc:
-            log.error("stage %s failed: %s", stage, type(exc).__name__)
-            self.monitor.failed(stage, exc)
-            raise WireError(503, GATEWAY_UNAVAILABLE, FAIL_CLOSED) from exc
+            cause: BaseException = exc
+            if isinstance(exc, StageFailure) and exc.__cause__ is not None:
+                stage, cause = exc.stage, exc.__cause__
+            log.error("stage %s failed: %s", stage, type(cause).__name__)
+            self.monitor.failed(stage, cause)
+            raise WireError(503, GATEWAY_UNAVAILABLE, FAIL_CLOSED) from cause
+
+
+def admit(principal: Principal | None, record: UseRecord | None, rules: Rules | None) -> Principal:
+    """The store's answer for a key, as a principal allowed to use the gateway, or WireError
+    401 (unknown or revoked key) / 403 (suspended; with ``rules``, training missing)."""
+    if principal is None:
+        raise WireError(401, INVALID_API_KEY, "the gateway key is invalid or has been revoked")
+    if record is not None:
+        record.user, record.key_id = principal.user, principal.key_id
+    if principal.suspended:
+        raise WireError(403, USER_SUSPENDED, "access to the gateway is suspended for this user")
+    if rules is not None:
+        check_training(principal, rules)
+    return principal
 
 
 def load_json(raw: bytes) -> Any:

@@ -105,6 +105,27 @@ def test_failing_log_store_is_503_and_unready(gw: ScaleGateway) -> None:
     assert [r.decision for r in gw.store.records] == ["forwarded"]
 
 
+def test_failing_key_check_of_a_known_key_is_a_store_failure(
+        gw: ScaleGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A known key is confirmed in the inspection's worker thread (gateway.known_keys); the
+    store failing there is reported as the store's failure, not the detector's."""
+    oai = openai.OpenAI(base_url=gw.url + "/v1", api_key=FREE_KEY, max_retries=0, timeout=10)
+    oai.chat.completions.create(model="echo-1", messages=HELLO)
+    gw.provider.reset()
+
+    def down(raw_key: str) -> None:
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(gw.store, "authenticate", down)
+    failed = []
+    monkeypatch.setattr(gw.app.state.health, "failed", lambda stage, exc: failed.append((stage, type(exc))))
+    with pytest.raises(openai.APIStatusError) as err:
+        oai.chat.completions.create(model="echo-1", messages=HELLO)
+    assert err.value.status_code == 503 and err.value.code == "gateway_unavailable"
+    assert not gw.provider.posts
+    assert failed == [("authenticate", ConnectionError)]
+
+
 def test_a_one_off_failure_does_not_take_the_replica_out(gw: ScaleGateway) -> None:
     """A stage that failed once but passes the probe run right after is ready again."""
     gw.app.state.health.failed("protect", RuntimeError())  # type: ignore[attr-defined]

@@ -31,6 +31,8 @@ _WORD_RUN = re.compile(r"\w+")
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 _TRIGRAMS = re.compile(r"(?=(\w{3}))")
 _KEY_LENGTH = 3
+# Up to this many literals, searching each in the text costs less than the text's Vocabulary.
+_FEW_LITERALS = 16
 
 
 class _Unknown(Exception):
@@ -78,8 +80,15 @@ class Vocabulary:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = distinct_words(text)
-        self.joined = " ".join(self.words)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Worked out on first use: an index of few literals only searches ``text``."""
+        return distinct_words(self.text)
+
+    @cached_property
+    def joined(self) -> str:
+        return " ".join(self.words)
 
     @cached_property
     def trigrams(self) -> frozenset[str]:
@@ -113,14 +122,17 @@ class LiteralIndex:
     A literal is keyed by its longest run of word characters: that run occurs in the text
     only inside a word, so the Vocabulary's trigrams and joined words rule most literals
     out without a search of the whole text.  Only literals without a word character
-    (" ", "@") are always searched in the text itself.
+    (" ", "@") are always searched in the text itself.  So are all literals of an index of
+    only a few: then the Vocabulary (words, trigrams) would cost more than it saves.
     """
 
     def __init__(self, literals: Iterable[str]) -> None:
         self._by_trigram: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
         self._short: list[tuple[str, str]] = []  # keys of one or two characters
         self._unkeyed: list[str] = []
-        for literal in sorted(set(literals)):
+        self._literals = sorted(set(literals))
+        self._few = len(self._literals) <= _FEW_LITERALS
+        for literal in self._literals:
             key = max(_WORD_RUN.findall(literal), key=len, default="")
             if len(key) >= _KEY_LENGTH:
                 self._by_trigram.setdefault(key[:_KEY_LENGTH], []).append((key, literal, trigrams(key)))
@@ -133,6 +145,8 @@ class LiteralIndex:
     def present(self, vocabulary: Vocabulary) -> set[str]:
         """The literals that occur in the vocabulary's text."""
         text = vocabulary.text
+        if self._few:
+            return {literal for literal in self._literals if literal in text}
         found = {literal for literal in self._unkeyed if literal in text}
         found.update(self._keyed(self._short, vocabulary))
         present = vocabulary.trigrams
@@ -149,10 +163,11 @@ class LiteralIndex:
         A key of three or more characters comes here only when each of its trigrams is a
         trigram of the text's words (a set test), which it must be to be in a word: most
         keys that share a first trigram with a word stop there, before a substring search.
+        Many keys that pass are whole words of the text, which a set probe settles.
         """
-        joined, text = vocabulary.joined, vocabulary.text
+        words, joined, text = vocabulary.words, vocabulary.joined, vocabulary.text
         return (literal for key, literal in literals
-                if key in joined and (key == literal or literal in text))
+                if (key in words or key in joined) and (key == literal or literal in text))
 
 
 def requires_digit(pattern: re.Pattern[str]) -> bool:

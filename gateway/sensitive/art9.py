@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from gateway.core import Finding
-from gateway.sensitive.patterns import LabelledPhrases, PhraseSet
+from gateway.sensitive.patterns import LabelledPhrases, PhraseBook, PhraseSet
 from gateway.sensitive.textnorm import FoldedText
 
 ART9_CATEGORIES = (
@@ -41,8 +41,8 @@ class Art9Lexicon:
     exclusions: PhraseSet
 
     @classmethod
-    def load(cls, directory: Path) -> Art9Lexicon:
-        """Every ``art9.<lang>.yaml`` file in ``directory``."""
+    def load(cls, directory: Path, book: PhraseBook | None = None) -> Art9Lexicon:
+        """Every ``art9.<lang>.yaml`` file in ``directory`` (lists added to ``book``)."""
         groups: dict[str, list[str]] = {}
         exclusions: list[str] = []
         paths = sorted(directory.glob("art9.*.yaml"))
@@ -58,7 +58,7 @@ class Art9Lexicon:
             for category, entries in categories.items():
                 groups[f"{language}:{category}"] = list(entries)
             exclusions.extend(data.get("exclusions", []))
-        return cls(phrases=LabelledPhrases(groups), exclusions=PhraseSet(exclusions))
+        return cls(phrases=LabelledPhrases(groups, book), exclusions=PhraseSet(exclusions, book))
 
     def find(self, text: FoldedText, original: str, segment: int, language: str) -> list[Finding]:
         """Art. 9 findings in one text (offsets in the original text)."""

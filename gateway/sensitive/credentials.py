@@ -78,6 +78,10 @@ _BARE_CLASSES = 3
 # The plugins are slow on long prose lines; they only run where a key-like token,
 # a URL with credentials, a PEM header or an assignment occurs.
 _CANDIDATE = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|://[^\s/]*@|-----BEGIN|[=:]\s*[\"']")
+# _CANDIDATE starts with a branch, so the regex engine tries it at every character of a
+# line; what each of its branches needs (see _may_be_candidate) is found far faster.
+_TOKEN_RUN = 16
+_QUOTED_VALUE = re.compile(r"[=:]\s*[\"']")
 # Every KeywordDetector regex contains one of its denylist words (case-insensitive); finding
 # one costs a fraction of running those regexes over a long line, most of which have none.
 _KEYWORD_GATE = re.compile("|".join(DENYLIST), re.IGNORECASE)
@@ -154,7 +158,7 @@ class CredentialRules:
             for match in pattern.finditer(line):
                 yield from self._accept(line, offset, match.span("secret"), f"credential.{name}")
         yield from self._keyword_hits(line, offset)
-        if not _CANDIDATE.search(line):
+        if not (_may_be_candidate(line) and _CANDIDATE.search(line)):
             return
         for plugin, literals in zip(self._plugins, self._plugin_literals, strict=True):
             if isinstance(plugin, KeywordDetector) and not _may_have_keyword(line):
@@ -231,6 +235,18 @@ def _plugin_spans(plugin: BasePlugin, line: str, number: int,
         start = line.find(value) if value else -1
         if start >= 0:
             yield start, start + len(value)
+
+
+def _may_be_candidate(line: str) -> bool:
+    """False when _CANDIDATE cannot match ``line``.  Each of its branches needs one of: a
+    run of 16 characters without white space (its class has none), "://", "-----BEGIN",
+    or a quote after "=" or ":" (the same regex, which starts with a class and so is
+    scanned for in C)."""
+    if "://" in line or "-----BEGIN" in line:
+        return True
+    if ("=" in line or ":" in line) and _QUOTED_VALUE.search(line):
+        return True
+    return any(len(piece) >= _TOKEN_RUN for piece in line.split())
 
 
 def _may_have_keyword(line: str) -> bool:

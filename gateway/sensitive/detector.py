@@ -14,6 +14,7 @@ from gateway.core import Finding
 from gateway.sensitive.art9 import Art9Lexicon
 from gateway.sensitive.credentials import CredentialRules
 from gateway.sensitive.identifiers import IdentifierRules
+from gateway.sensitive.patterns import PhraseBook
 from gateway.sensitive.prohibited import ProhibitedRules
 from gateway.sensitive.textnorm import fold
 
@@ -35,12 +36,16 @@ class SensitiveDetector:
 
     @classmethod
     def from_rules(cls, rules_dir: str | Path) -> SensitiveDetector:
-        """Load the data files from a rules directory (lexicons/ and sensitive/)."""
+        """Load the data files from a rules directory (lexicons/ and sensitive/).
+
+        The phrase lists run on whole texts share one book: each text's words are looked up
+        in all of them at once."""
         root = Path(rules_dir)
+        book = PhraseBook()
         return cls(
-            lexicon=Art9Lexicon.load(root / "lexicons"),
-            identifiers=IdentifierRules.load(root / "sensitive" / "identifiers.yaml"),
-            prohibited=ProhibitedRules.load(root / "sensitive" / "prohibited.yaml"),
+            lexicon=Art9Lexicon.load(root / "lexicons", book),
+            identifiers=IdentifierRules.load(root / "sensitive" / "identifiers.yaml", book),
+            prohibited=ProhibitedRules.load(root / "sensitive" / "prohibited.yaml", book),
             credentials=CredentialRules(root / "sensitive" / "credentials.yaml"),
         )
 

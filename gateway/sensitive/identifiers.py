@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from gateway.core import Finding
-from gateway.sensitive.patterns import PhraseSet, entry_regex
+from gateway.sensitive.patterns import PhraseBook, PhraseSet, entry_regex
 from gateway.sensitive.textnorm import FoldedText, fold
 
 IDENTIFIER_REF = "IDENTIFIER_REF"
@@ -43,12 +43,13 @@ class IdentifierRules:
     compound_heads: frozenset[str]
 
     @classmethod
-    def load(cls, path: Path) -> IdentifierRules:
+    def load(cls, path: Path, book: PhraseBook | None = None) -> IdentifierRules:
+        """The rules in ``path`` (lists added to ``book``)."""
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         possessive = "|".join(entry_regex(fold(e).lower) for e in data["possessives"])
         return cls(
-            relations=PhraseSet.compile(data["relations"]),
-            references=PhraseSet.compile(data["references"]),
+            relations=PhraseSet.compile(data["relations"], book),
+            references=PhraseSet.compile(data["references"], book),
             # "mijn collega", "onze nieuwe klant": a possessive, at most one word between.
             possessive=re.compile(rf"(?:{possessive})\s+(?:\w+\s+)?$"),
             compound_heads=frozenset(fold(w).lower for w in data.get("compound_heads", [])),

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
-from gateway.detect.literals import LiteralIndex, Vocabulary, required_literals, satisfied
-from gateway.sensitive.textnorm import FoldedText, fold
+from gateway.detect.literals import LiteralIndex, required_literals, satisfied
+from gateway.sensitive.textnorm import FoldedText, fold, lower_like_text
 
 _SEPARATOR = r"[\s_\-]*"
 _REGEX_SYNTAX = re.compile(r"[()|?\[\]\\]")
@@ -37,6 +37,10 @@ _TOKEN_CACHE = 50_000
 _MODIFIER_MIN = 3  # letters before the head of a "+head*" compound entry
 
 Span = tuple[int, int]
+# A label in a PhraseBook: the number of the list it belongs to, and its label there.
+_OwnedLabel = tuple[int, str]
+# The labels one word has, per list: ((list number, labels), ...).
+_WordHits = tuple[tuple[int, frozenset[str]], ...]
 
 
 def entry_regex(entry: str) -> str:
@@ -64,12 +68,12 @@ def _starts_word(text: str, start: int) -> bool:
 class _WordIndex:
     """Single-word entries of every label, looked up per token with dict probes."""
 
-    def __init__(self, entries: list[tuple[str, str]]) -> None:
-        self.exact: dict[str, set[str]] = {}
-        self.prefixes: dict[str, set[str]] = {}
-        self.suffixes: list[tuple[str, str]] = []
-        self.infixes: list[tuple[str, str]] = []
-        self.heads: list[tuple[str, str]] = []
+    def __init__(self, entries: list[tuple[_OwnedLabel, str]]) -> None:
+        self.exact: dict[str, set[_OwnedLabel]] = {}
+        self.prefixes: dict[str, set[_OwnedLabel]] = {}
+        self.suffixes: list[tuple[str, _OwnedLabel]] = []
+        self.infixes: list[tuple[str, _OwnedLabel]] = []
+        self.heads: list[tuple[str, _OwnedLabel]] = []
         for label, word in entries:
             if word.startswith("+"):
                 self.heads.append((word[1:].rstrip("*"), label))
@@ -85,7 +89,18 @@ class _WordIndex:
         # Office prose repeats its words; the cache makes a lookup one dict probe.
         self.labels = lru_cache(maxsize=_TOKEN_CACHE)(self._labels)
 
-    def _labels(self, token: str) -> frozenset[str]:
+    @property
+    def exact_only(self) -> bool:
+        """True when every entry is a whole word: a word's labels are ``exact.get(word)``."""
+        return not (self.prefixes or self.suffixes or self.infixes or self.heads)
+
+    def _labels(self, token: str) -> _WordHits:
+        """The labels of ``token`` grouped per list (empty when it has none)."""
+        owned = self._owned_labels(token)
+        lists = sorted({owner for owner, _ in owned})
+        return tuple((o, frozenset(label for owner, label in owned if owner == o)) for o in lists)
+
+    def _owned_labels(self, token: str) -> set[_OwnedLabel]:
         found = set(self.exact.get(token, ()))
         for n in self.prefix_lengths:
             if n > len(token):
@@ -94,7 +109,7 @@ class _WordIndex:
         found.update(label for suffix, label in self.suffixes if token.endswith(suffix))
         found.update(label for infix, label in self.infixes if infix in token)
         found.update(label for head, label in self.heads if token.find(head, _MODIFIER_MIN) >= 0)
-        return frozenset(found)
+        return found
 
 
 def _is_word_entry(entry: str) -> bool:
@@ -113,9 +128,13 @@ class _PhraseRegex(NamedTuple):
 
 
 class LabelledPhrases:
-    """Entries grouped by label (e.g. category): one token pass finds all labels."""
+    """Entries grouped by label (e.g. category): one token pass finds all labels.
 
-    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
+    ``book`` is shared by the lists that run on the same texts (see :class:`PhraseBook`);
+    without one the list gets its own.
+    """
+
+    def __init__(self, groups: Mapping[str, Iterable[str]], book: PhraseBook | None = None) -> None:
         words: dict[bool, list[tuple[str, str]]] = {False: [], True: []}
         self._regexes: list[_PhraseRegex] = []
         for label, entries in groups.items():
@@ -128,8 +147,12 @@ class LabelledPhrases:
                     bounded = not entry.startswith(("*", "re:", "RE:"))
                     regex = re.compile(entry_regex(entry))
                     self._regexes.append(_PhraseRegex(label, cased, bounded, regex, required_literals(regex)))
-        self._lower = _WordIndex(words[False])
-        self._cased = _WordIndex(words[True])
+        # Case-sensitive word entries are only looked up when some is a whole word or a prefix.
+        if not any(not word.startswith(("*", "+")) for _, word in words[True]):
+            words[True] = []
+        self._book = PhraseBook() if book is None else book
+        literals = {cased: _literals_of(self._regexes, cased) for cased in (False, True)}
+        self._owner = self._book.add(words, literals)
         self._literals = {
             cased: _RegexLiterals([(i, e) for i, e in enumerate(self._regexes) if e.cased == cased])
             for cased in (False, True)
@@ -138,10 +161,12 @@ class LabelledPhrases:
     def finditer(self, text: FoldedText) -> Iterator[tuple[str, int, int]]:
         """(label, start, end) in folded coordinates for every entry found in ``text``: the
         word entries in text order, then the regex entries in rule order."""
+        hits = self._book.hits(text)
         found: dict[Span, set[str]] = {}
-        self._word_labels(text, False, self._lower, found)
-        if self._cased.exact or self._cased.prefixes:
-            self._word_labels(text, True, self._cased, found)
+        for cased in (False, True):
+            for word, labels in hits.words(cased).get(self._owner, ()):
+                for span in text.word_spans(word, cased):
+                    found.setdefault(span, set()).update(labels)
         for span in sorted(found):
             for label in sorted(found[span]):  # sorted: the same text gives the same rule ids
                 yield label, span[0], span[1]
@@ -154,21 +179,18 @@ class LabelledPhrases:
     def _candidates(self, text: FoldedText) -> list[_PhraseRegex]:
         """The regex entries whose literals all occur in ``text`` (see literals.may_match),
         in rule order: the others cannot match, and most texts have none."""
+        hits = self._book.hits(text)
         chosen: list[int] = []
         for cased, literals in self._literals.items():
             if literals:
-                chosen += literals.candidates(text.cased_vocabulary if cased else text.lower_vocabulary)
+                chosen += literals.candidates(hits.present(cased))
         return [self._regexes[i] for i in sorted(chosen)]
 
-    @staticmethod
-    def _word_labels(text: FoldedText, cased: bool, index: _WordIndex, found: dict[Span, set[str]]) -> None:
-        """Add the labels of every distinct word (looked up once) to each of its spans."""
-        vocabulary = text.cased_vocabulary if cased else text.lower_vocabulary
-        for word in vocabulary.words:
-            labels = index.labels(word)
-            if labels:
-                for span in text.word_spans(word, cased):
-                    found.setdefault(span, set()).update(labels)
+
+def _literals_of(regexes: list[_PhraseRegex], cased: bool) -> list[str]:
+    """Every literal of the regex entries of one casing."""
+    return [literal for entry in regexes if entry.cased == cased
+            for clause in entry.literals for literal in clause]
 
 
 class _RegexLiterals:
@@ -182,27 +204,123 @@ class _RegexLiterals:
         for i, entry in entries:
             for literal in entry.literals[0] if entry.literals else ():
                 self._by_first.setdefault(literal, []).append(i)
-        self._index = LiteralIndex(lit for _, e in entries for clause in e.literals for lit in clause)
+        # ``present`` may be a book's, with many other literals: only these are looked up.
+        self._firsts = frozenset(self._by_first)
 
     def __bool__(self) -> bool:
         return bool(self._entries)
 
-    def candidates(self, vocabulary: Vocabulary) -> list[int]:
-        """Indexes of the entries whose every literal set has a literal in the text."""
-        present = self._index.present(vocabulary)
-        first = {i for literal in present for i in self._by_first.get(literal, ())}
+    def candidates(self, present: set[str]) -> list[int]:
+        """Indexes of the entries whose every literal set has a literal in the text, from the
+        literals found in it (``present`` may hold other lists' literals too)."""
+        first = {i for literal in self._firsts & present for i in self._by_first[literal]}
         return [*self._always, *(i for i in first if satisfied(self._entries[i].literals, present))]
+
+
+class PhraseBook:
+    """The word entries and regex literals of several phrase lists, looked up together.
+
+    The sensitive checks hold a dozen lists (Art. 9 lexicons and exclusions, relation and
+    cue lists) that all run on the same text.  Each list looking up every distinct word of
+    the text and searching its own literals repeats one pass a dozen times; lists that share
+    a book get it done once per text (:meth:`hits`, kept on the FoldedText).  Lists that run
+    on small pieces of a text (sentences, a few words) are better off with a book of their
+    own: their pieces are new texts each time, so sharing saves nothing there.
+
+    Every list is added before the first lookup, which builds the indexes.
+    """
+
+    def __init__(self) -> None:
+        self._words: dict[bool, list[tuple[_OwnedLabel, str]]] = {False: [], True: []}
+        self._literals: dict[bool, list[str]] = {False: [], True: []}
+        self._lists = 0
+
+    def add(self, words: Mapping[bool, list[tuple[str, str]]], literals: Mapping[bool, list[str]]) -> int:
+        """Add one list's word entries ((label, entry) per casing) and the literals of its
+        regex entries (per casing); returns the list's number, which tags its labels."""
+        if "indexes" in self.__dict__:
+            raise RuntimeError("phrase book already in use: add every list before the first lookup")
+        owner = self._lists
+        self._lists += 1
+        for cased, entries in words.items():
+            self._words[cased].extend(((owner, label), word) for label, word in entries)
+        for cased, found in literals.items():
+            self._literals[cased].extend(found)
+        return owner
+
+    @cached_property
+    def indexes(self) -> _BookIndexes:
+        """The word and literal indexes of every list added (built on first use)."""
+        return _BookIndexes(
+            words={cased: _WordIndex(entries) for cased, entries in self._words.items()},
+            literals={cased: LiteralIndex(literals) for cased, literals in self._literals.items()},
+        )
+
+    def hits(self, text: FoldedText) -> _TextHits:
+        """What this book's lists find in ``text``, worked out once per text."""
+        hits = text.memo.get(self)
+        if not isinstance(hits, _TextHits):
+            hits = text.memo[self] = _TextHits(self.indexes, text)
+        return hits
+
+
+class _BookIndexes(NamedTuple):
+    words: dict[bool, _WordIndex]
+    literals: dict[bool, LiteralIndex]
+
+
+class _TextHits:
+    """A book's lookups in one text: per casing, the words with labels and the literals present."""
+
+    def __init__(self, indexes: _BookIndexes, text: FoldedText) -> None:
+        self._indexes = indexes
+        self._text = text
+        self._words: dict[bool, dict[int, list[tuple[str, frozenset[str]]]]] = {}
+        self._present: dict[bool, set[str]] = {}
+
+    def words(self, cased: bool) -> dict[int, list[tuple[str, frozenset[str]]]]:
+        """List number -> (word, labels) for every word of the text with labels in that list."""
+        if cased not in self._words:
+            per_list: dict[int, list[tuple[str, frozenset[str]]]] = {}
+            index = self._indexes.words[cased]
+            for word in self._words_to_look_up(cased, index):
+                for owner, labels in index.labels(word):
+                    per_list.setdefault(owner, []).append((word, labels))
+            self._words[cased] = per_list
+        return self._words[cased]
+
+    def _words_to_look_up(self, cased: bool, index: _WordIndex) -> Iterable[str]:
+        """Every distinct word of the text, or fewer words that include all with labels.
+
+        The case-sensitive entries are whole words ("MS", "HIV"): instead of the distinct
+        words of the cased text, each entry whose lowered form is a word of the lowered
+        text (which it must be to occur: see FoldedText.cased_vocabulary) is looked up;
+        an entry that is not a word of the cased text has no spans there.
+        """
+        if not cased:
+            return self._text.lower_vocabulary.words
+        if not index.exact_only:
+            return self._text.cased_vocabulary.words
+        lower_words = self._text.lower_vocabulary.words
+        return [word for word in index.exact if lower_like_text(word) in lower_words]
+
+    def present(self, cased: bool) -> set[str]:
+        """The literals of the book's regex entries that occur in the text (of that casing)."""
+        if cased not in self._present:
+            vocabulary = self._text.cased_vocabulary if cased else self._text.lower_vocabulary
+            self._present[cased] = self._indexes.literals[cased].present(vocabulary)
+        return self._present[cased]
 
 
 class PhraseSet:
     """An unlabelled list of entries (cue lists, exclusions)."""
 
-    def __init__(self, entries: Iterable[str]) -> None:
-        self._phrases = LabelledPhrases({"": entries})
+    def __init__(self, entries: Iterable[str], book: PhraseBook | None = None) -> None:
+        self._phrases = LabelledPhrases({"": entries}, book)
 
     @classmethod
-    def compile(cls, entries: Iterable[str]) -> PhraseSet:
-        return cls(entries)
+    def compile(cls, entries: Iterable[str], book: PhraseBook | None = None) -> PhraseSet:
+        return cls(entries, book)
 
     def finditer(self, text: FoldedText) -> Iterator[Span]:
         """Spans (in folded coordinates) of every entry found in ``text``."""

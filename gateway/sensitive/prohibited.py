@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from gateway.core import Finding
-from gateway.sensitive.patterns import PhraseSet
+from gateway.sensitive.patterns import PhraseBook, PhraseSet
 from gateway.sensitive.textnorm import FoldedText, fold, sentence_spans
 
 PROHIBITED_MANIPULATION = "PROHIBITED_MANIPULATION"
@@ -37,6 +37,8 @@ _NEGATION_WORDS = 3
 _NEGATION_LOOKBEHIND = 80
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()\n\"]|\b(?:but|maar|mais|aber|then|dan|puis|dann)\b")
 _WORD = re.compile(r"\w+(?:'\w+)?")
+_LEADING_WORD = re.compile(r"\w+")
+_OPENERS = "\"'("
 
 
 def _overlaps(span: Span, others: list[Span]) -> bool:
@@ -77,27 +79,29 @@ class ProhibitedRules:
     pairs: tuple[_Pair, ...]
     defensive: PhraseSet
     decisions: PhraseSet
-    labels: re.Pattern[str]
+    labels: LabelPairs
     persons: PhraseSet
     automation: PhraseSet
     direct: PhraseSet
     review: PhraseSet
 
     @classmethod
-    def load(cls, path: Path) -> ProhibitedRules:
+    def load(cls, path: Path, book: PhraseBook | None = None) -> ProhibitedRules:
+        """The rules in ``path``.  The lists run on the whole text are added to ``book``; those
+        run on a sentence or a few words (negations, pair targets, defensive) keep their own."""
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         manipulation, decision = data["manipulation"], data["decision"]
         return cls(
             negations=Negations(PhraseSet(data["negations"])),
-            manipulation=PhraseSet(manipulation["terms"]),
+            manipulation=PhraseSet(manipulation["terms"], book),
             pairs=tuple(
-                _Pair(PhraseSet(manipulation[act]), PhraseSet(manipulation[target]))
+                _Pair(PhraseSet(manipulation[act], book), PhraseSet(manipulation[target]))
                 for act, target in manipulation["pairs"]
             ),
             defensive=PhraseSet(manipulation["defensive"]),
-            labels=_label_pairs(decision["outcome_labels"]),
+            labels=LabelPairs(decision["outcome_labels"]),
             **{
-                key: PhraseSet(decision[key])
+                key: PhraseSet(decision[key], book)
                 for key in ("decisions", "persons", "automation", "direct", "review")
             },
         )
@@ -133,7 +137,7 @@ class ProhibitedRules:
 
     def _decision(self, text: FoldedText) -> Span | None:
         """The first decision cue when all three cues are present and nobody reviews."""
-        decisions = sorted([*self.decisions.finditer(text), *_spans(self.labels, text.lower)])
+        decisions = sorted([*self.decisions.finditer(text), *self.labels.finditer(text)])
         if not decisions or not self.persons.search(text):
             return None
         automation = self.negations.keep(text, self.automation.finditer(text))
@@ -151,5 +155,41 @@ def _label_pairs(labels: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])[\"'(]?(?:{words})[\"')]?{joiner}[\"'(]?(?:{words})(?![\w-])")
 
 
-def _spans(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
-    return (match.span() for match in pattern.finditer(text))
+class LabelPairs:
+    """The spans of :func:`_label_pairs` in a folded text, found without a full scan.
+
+    The regex starts with a lookbehind, so the regex engine tries it at every character.
+    A match starts at its first label or at the quote or bracket just before it, and that
+    label's first run of word characters is a whole word of the text: a non-word character
+    (or nothing) precedes it, and one follows it (the rest of the label starts with one,
+    or the quote, space, "/", "|", "," or the word boundary before "of", "or" ...).  So
+    the regex is only tried at the occurrences of those words and the character before.
+    """
+
+    def __init__(self, labels: list[str]) -> None:
+        self.pattern = _label_pairs(labels)
+        first = [_LEADING_WORD.match(fold(label).lower) for label in labels]
+        # A label that does not start with a word character: the regex scans the whole text.
+        self._first_words = None if None in first else frozenset(m.group() for m in first if m)
+
+    def finditer(self, text: FoldedText) -> Iterator[Span]:
+        """The spans of ``pattern.finditer(text.lower)``."""
+        if self._first_words is None:
+            yield from (match.span() for match in self.pattern.finditer(text.lower))
+            return
+        end = 0
+        for start in self._starts(text, self._first_words):
+            if start >= end and (match := self.pattern.match(text.lower, start)) is not None:
+                yield match.span()
+                end = match.end()  # a match holds two labels: never empty
+
+    @staticmethod
+    def _starts(text: FoldedText, first_words: frozenset[str]) -> list[int]:
+        """Every place where a match can start (and others), in order."""
+        starts: set[int] = set()
+        for word in first_words & text.lower_vocabulary.words:
+            for start, _ in text.word_spans(word):
+                starts.add(start)
+                if start > 0 and text.lower[start - 1] in _OPENERS:
+                    starts.add(start - 1)
+        return sorted(starts)

@@ -57,6 +57,12 @@ class FoldedText:
                        rule_id=rule_id, value=original[o_start:o_end], language=language)
 
     @cached_property
+    def memo(self) -> dict[object, object]:
+        """Results worked out once per text by several checks (see patterns.PhraseBook),
+        keyed by whoever worked them out."""
+        return {}
+
+    @cached_property
     def lower_vocabulary(self) -> Vocabulary:
         """The distinct words of ``lower``: word lists look each up once."""
         return Vocabulary(self.lower)
@@ -109,6 +115,12 @@ def fold(text: str) -> FoldedText:
         offsets = (*kept, len(text))
     distinct = {f for c, f in folded.items() if f}
     return FoldedText(cased=cased, lower=_lower(cased, distinct), offsets=offsets)
+
+
+def lower_like_text(word: str) -> str:
+    """``word`` lowered the way :func:`fold` lowers a text that contains it: a word of a
+    folded ``cased`` text is, at the same place, this word of its ``lower`` text."""
+    return _lower(word, set(_NON_ASCII.findall(word)))
 
 
 def _replace(text: str, mapping: dict[str, str]) -> str:

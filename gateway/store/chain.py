@@ -32,15 +32,17 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(row: UseLog) -> bytes:
-    """The bytes that are hashed: sorted-key compact JSON of the hashed fields."""
+def canonical(row: Any) -> bytes:
+    """The bytes that are hashed: sorted-key compact JSON of the hashed fields.
+
+    ``row`` is a ``UseLog`` or any object with its attributes (the append builds a namespace)."""
     fields: dict[str, Any] = {name: getattr(row, name) for name in HASHED_FIELDS
                               if name not in LATER_FIELDS or getattr(row, name) is not None}
     fields["time"] = utc_iso(row.time)
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def record_hash(row: UseLog) -> str:
+def record_hash(row: Any) -> str:
     return hashlib.sha256(canonical(row)).hexdigest()
 
 

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, bindparam, create_engine, delete, event, func, insert, select, update
@@ -37,7 +38,8 @@ FINDING_KEYS = frozenset(Finding(0, 0, 0, "", 0.0, "", "").public())
 # The chain head, locked by every append (PostgreSQL: FOR UPDATE; SQLite: BEGIN IMMEDIATE).
 LOCK_HEAD = (select(ChainHead.last_id, ChainHead.last_hash)
              .where(ChainHead.id == CHAIN_HEAD_ID).with_for_update())
-USE_LOG_COLUMNS = tuple(UseLog.__mapper__.column_attrs)
+# A log row's attribute (``user``) -> its table column (``user_name``), for Core inserts.
+COLUMN_OF = {prop.key: prop.columns[0].key for prop in UseLog.__mapper__.column_attrs}
 INSERT_LOG = insert(cast(Table, UseLog.__table__))
 MOVE_HEAD = (update(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID)
              .values(last_id=bindparam("new_last_id"), last_hash=bindparam("new_last_hash")))
@@ -110,9 +112,11 @@ class Store:
             self._engine = _sqlite_engine(url)
         else:
             self._engine = create_engine(url, pool_pre_ping=True)
+        # Transactions that write take the database's write lock up front (SQLite: BEGIN
+        # IMMEDIATE); made once, as every request's log append uses it.
+        self._writing = self._engine.execution_options(sqlite_immediate=True)
         self._session = sessionmaker(self._engine, expire_on_commit=False)
-        self._writer = sessionmaker(self._engine.execution_options(sqlite_immediate=True),
-                                    expire_on_commit=False)
+        self._writer = sessionmaker(self._writing, expire_on_commit=False)
 
     @classmethod
     def from_env(cls) -> Store:
@@ -120,7 +124,7 @@ class Store:
 
     def upgrade(self) -> None:
         """Apply the Alembic migrations (safe when several processes start at once)."""
-        with self._engine.execution_options(sqlite_immediate=True).begin() as conn:
+        with self._writing.begin() as conn:
             upgrade(conn)
 
     def close(self) -> None:
@@ -228,11 +232,11 @@ class Store:
         the head, insert, move the head) rather than the ORM's unit of work, which costs
         several times as much CPU for the same three statements.
         """
-        with self._engine.execution_options(sqlite_immediate=True).begin() as connection:
+        with self._writing.begin() as connection:
             head = connection.execute(LOCK_HEAD).one()
             row = _chained_row(head.last_id, head.last_hash, record)
-            connection.execute(INSERT_LOG, [_column_values(row)])
-            connection.execute(MOVE_HEAD, {"new_last_id": row.id, "new_last_hash": row.hash})
+            connection.execute(INSERT_LOG, [{COLUMN_OF[name]: value for name, value in row.items()}])
+            connection.execute(MOVE_HEAD, {"new_last_id": row["id"], "new_last_hash": row["hash"]})
 
     def _lock_head(self, session: Session) -> ChainHead:
         query = select(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID).with_for_update()
@@ -240,7 +244,7 @@ class Store:
 
     @staticmethod
     def _append(session: Session, head: ChainHead, record: UseRecord) -> None:
-        row = _chained_row(head.last_id, head.last_hash, record)
+        row = UseLog(**_chained_row(head.last_id, head.last_hash, record))
         session.add(row)
         head.last_id, head.last_hash = row.id, row.hash
 
@@ -292,16 +296,16 @@ class Store:
                 yield as_dict(row)
 
 
-def _chained_row(last_id: int, last_hash: str, record: UseRecord) -> UseLog:
-    """The log row that follows ``last_id``, with its hash (not yet in any session)."""
-    row = UseLog(id=last_id + 1, time=_now(), prev_hash=last_hash, **_loggable(record))
-    row.hash = chain.record_hash(row)
+def _chained_row(last_id: int, last_hash: str, record: UseRecord) -> dict[str, Any]:
+    """The attributes of the log row that follows ``last_id``, its hash included.
+
+    A plain dict, not a ``UseLog``: the append of every request inserts it with Core, and
+    an ORM instance would cost more to build than the insert itself.
+    """
+    row: dict[str, Any] = dict.fromkeys(COLUMN_OF)
+    row.update(id=last_id + 1, time=_now(), prev_hash=last_hash, **_loggable(record))
+    row["hash"] = chain.record_hash(SimpleNamespace(**row))
     return row
-
-
-def _column_values(row: UseLog) -> dict[str, Any]:
-    """A row's values keyed by table column (``user_name``, not ``user``), for a Core insert."""
-    return {prop.columns[0].key: getattr(row, prop.key) for prop in USE_LOG_COLUMNS}
 
 
 def _loggable(record: UseRecord) -> dict[str, Any]:
