@@ -29,8 +29,11 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable
+import string
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import attrgetter
 from typing import NamedTuple
 
 from gateway.detect.lexicon import Lexicon, fold
@@ -53,6 +56,15 @@ _MIN_LOGIN_SURNAME = 4
 _MIN_LOWERCASE_NAME = 3
 _MAX_LIST_ITEM_WORDS = 3
 _WORD_CACHE = 65536
+# No letter is among these, so none is inside a token: a piece of text between spaces that
+# is letters within such characters ("besproken.", "(Jan)", "«Bonjour»") is one token.
+_NOT_IN_TOKEN = string.punctuation + string.digits + "«»‘’“”„…–—"
+# Where a match of _INITIALS can start: a capital and its dot (the engine scans for it in C).
+_INITIAL_START = re.compile(r"[A-Z]\.")
+# In every login name: a dot and two letters; a literal first character, found in C.
+_LOGIN_DOT = re.compile(r"\.[^\W\d_]{2}")
+_WORD_OF = attrgetter("word")
+_TEXT_OF = attrgetter("text")
 
 
 class Token(NamedTuple):
@@ -88,23 +100,29 @@ def tokenize(text: str) -> list[Token]:
     """The words of ``text``; tokenise once and pass the list to the NameFinder methods.
 
     The same tokens as ``_WORD.finditer(text)`` (see tokenize_plain), found faster: no
-    token crosses white space, so the text is split at white space in C and a piece of
-    letters only (most of them) is one token as it is; only the other pieces go through
-    the regex, which costs about 40 ns per character over a whole text.  A piece is found
-    with ``str.find`` from the end of the previous one: only white space lies between.
-    ``tuple.__new__`` builds each Token without the Python-level ``Token.__new__``.
+    token crosses a space, so the text is split at spaces in C, and each piece starts one
+    character after the previous one ends.  A piece of letters only (most of them) is one
+    token as it is; so is a piece of letters within punctuation or digits ("bepaald.",
+    "(Jan)"), which _NOT_IN_TOKEN strips.  Only the other pieces ("O'Neil-Smith", "Jan's",
+    "e-mail:", "x\\ny") go through the regex, which costs about 40 ns per character over a
+    whole text.  ``tuple.__new__`` builds each Token without the Python-level
+    ``Token.__new__``.
     """
     tokens: list[Token] = []
     append = tokens.append
-    find = text.find
-    end = 0
-    for piece in text.split():
-        start = find(piece, end)
+    start = 0
+    for piece in text.split(" "):
         end = start + len(piece)
         if piece.isalpha():  # isalpha() characters are all in [^\W\d_]
             append(_new_tuple(Token, (piece, start, end, piece)))
-        else:
-            tokens += map(_token, _WORD.finditer(text, start, end))
+        elif piece:  # "" between two spaces
+            core = piece.strip(_NOT_IN_TOKEN)
+            if core.isalpha():
+                core_start = start + piece.find(core)  # its first letter is the piece's first
+                append(_new_tuple(Token, (core, core_start, core_start + len(core), core)))
+            elif core:  # else the piece has no letter: no token
+                tokens += map(_token, _WORD.finditer(text, start, end))
+        start = end + 1
     return tokens
 
 
@@ -120,6 +138,42 @@ def _token(match: re.Match[str]) -> Token:
 
 
 _new_tuple = tuple.__new__
+
+
+def finditer_from(pattern: re.Pattern[str], starts: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when every match of ``pattern`` is non-empty and begins
+    where ``starts`` matches.
+
+    A pattern that opens with a lookbehind is tried at every character (30-40 ns each);
+    ``starts`` opens with a literal or a class, so the engine skips to its hits in C.
+    ``pattern.match(text, pos)`` sees the text before ``pos`` as the full scan does.
+    """
+    pos = 0
+    while (start := starts.search(text, pos)) is not None:
+        match = pattern.match(text, start.start())
+        if match is None:
+            pos = start.start() + 1
+        else:
+            yield match
+            pos = match.end()
+
+
+def login_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_LOGIN.finditer(text)``, run only around the dots followed by two letters.
+
+    Every login has such a dot and no space, so it lies in the space-free stretch around
+    one; _LOGIN looks one character behind and two ahead, which the window keeps.  Logins
+    never overlap (one cannot start right after a letter or a dot), so the windows, taken
+    in order and each once, give the matches of the full scan.  Prose has few such dots.
+    """
+    done = 0
+    for dot in _LOGIN_DOT.finditer(text):
+        if dot.start() < done:
+            continue  # in the window just searched ("jan.peeters@firma.be")
+        first = text.rfind(" ", 0, dot.start()) + 1
+        space = text.find(" ", dot.start())
+        done = len(text) if space < 0 else space
+        yield from _LOGIN.finditer(text, first, min(done + 2, len(text)))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -183,6 +237,7 @@ class NameFinder:
         # Particle phrases as word tuples: "in 't" is one, but "in" alone is not ("Peeters in Gent").
         self._particles = {tuple(_particle_key(w) for w in p.split()) for p in rules.particles}
         self._max_particle_words = max((len(p) for p in self._particles), default=0)
+        self._particle_firsts = {p[0] for p in self._particles}
         self._cues = {**_cue_table(rules.cues.weak, "weak"), **_cue_table(rules.cues.strong, "strong")}
         self._cue_words = {w for c in self._cues for w in c.split()}
         # What the last word before a name must fold to for a cue: a cue's ending after a space.
@@ -199,15 +254,21 @@ class NameFinder:
         self._may_anchor = functools.lru_cache(maxsize=_WORD_CACHE)(self._anchor_possible)
         self._may_start_lowercase_name = functools.lru_cache(maxsize=_WORD_CACHE)(self._lowercase_first_name)
         self._may_end_cue = functools.lru_cache(maxsize=_WORD_CACHE)(self._cue_ending)
+        self._is_first_name = functools.lru_cache(maxsize=_WORD_CACHE)(lexicon.is_first_name)
+        self._is_strong_first_name = functools.lru_cache(maxsize=_WORD_CACHE)(lexicon.is_strong_first_name)
+        self._may_start_particle = functools.lru_cache(maxsize=_WORD_CACHE)(self._particle_first)
+        self._is_capitalised_known_surname = functools.lru_cache(maxsize=_WORD_CACHE)(
+            self._capitalised_known_surname)
 
     # -- per text ---------------------------------------------------------------------------
 
     def find(self, text: str, language: str = "", tokens: list[Token] | None = None) -> list[NameSpan]:
         """Names in one text, from anchors, initials, signatures, lists and login names."""
         tokens = tokenize(text) if tokens is None else tokens
+        # The cached word test runs over all tokens in C; _anchor only where it passes.
+        candidates = compress(count(), map(self._may_anchor, map(_WORD_OF, tokens)))
         spans = [self._extend(text, tokens, i, rule)
-                 for i, token in enumerate(tokens)
-                 if self._may_anchor(token.word) and (rule := self._anchor(text, tokens, i, language))]
+                 for i in candidates if (rule := self._anchor(text, tokens, i, language))]
         spans += self._lowercase_full_names(text, tokens)
         spans = [s for s in spans if not self._before_legal_form(text, s)]
         spans += self._initials(text, tokens)
@@ -252,14 +313,17 @@ class NameFinder:
         return self.lexicon.is_first_name(word) or self.is_surname(word)
 
     def _anchor(self, text: str, tokens: list[Token], i: int, language: str = "") -> str | None:
-        """The rule that makes token ``i`` the start of a name, or None."""
+        """The rule that makes token ``i`` the start of a name, or None.
+
+        The gazetteer tests are the cached ones: a German text asks them of every noun.
+        """
         word = tokens[i].word
         lex = self.lexicon
         if fold(word) in self._cue_words:
             return None
         if not is_capitalised(word):
             return self._lowercase_anchor(text, tokens, i)
-        if lex.is_strong_first_name(word):
+        if self._is_strong_first_name(word):
             if self._after_place_prefix(text, tokens, i):
                 return None
             if lex.is_local_first_name(word, language) or self._cue(text, tokens, i) \
@@ -269,7 +333,7 @@ class NameFinder:
         cue = self._cue(text, tokens, i)
         if cue == "strong" and self.is_surname(word):
             return "name:honorific"
-        if lex.is_first_name(word) and (cue or self._surname_follows(text, tokens, i)) \
+        if self._is_first_name(word) and (cue or self._surname_follows(text, tokens, i)) \
                 and not self._function_word_before_name(tokens, i):
             return "name:weak_first_name"
         if self._known_surname_follows(text, tokens, i):
@@ -302,9 +366,10 @@ class NameFinder:
         surname that is no ordinary word or place.  A first name that is itself an ordinary
         word ("an", "mark") needs a surname of at least four letters."""
         out = []
-        for i, token in enumerate(tokens[:-1]):
-            if not self._may_start_lowercase_name(token.text):
-                continue
+        # Every token but the last, where the cached word test passes (selected in C).
+        starts = map(self._may_start_lowercase_name, map(_TEXT_OF, tokens))
+        for i in compress(range(len(tokens) - 1), starts):
+            token = tokens[i]
             word = token.text
             k = self._skip_particles(text, tokens, i + 1)
             if k >= len(tokens) or not self._adjacent(text, tokens[k - 1], tokens[k]):
@@ -335,7 +400,7 @@ class NameFinder:
     def _attendees(self, text: str) -> list[NameSpan]:
         """Items of a list of people ("Aanwezig: X Y, Z, K.V.") that are one to three
         capitalised uncommon words or dotted initials."""
-        if self._attendee_list is None:
+        if self._attendee_list is None or ":" not in text:  # "Aanwezig:": the regex tries every character
             return []
         out = []
         for m in self._attendee_list.finditer(text):
@@ -366,7 +431,7 @@ class NameFinder:
         """Login names "firstname.lastname" (VPN and mail logs): a first name and a known
         surname, or a strong first name and an uncommon word of four letters or more."""
         out = []
-        for m in _LOGIN.finditer(text):
+        for m in login_matches(text):
             first, last = m.group(1), m.group(2)
             if not self.lexicon.is_first_name(first) or self.lexicon.is_common(last) \
                     or fold(last) in self._roles:
@@ -381,13 +446,21 @@ class NameFinder:
             and self._adjacent(text, tokens[i - 1], tokens[i])
 
     def _known_surname_follows(self, text: str, tokens: list[Token], i: int) -> bool:
-        """An unknown capitalised word right before a gazetteer surname ("Ananya Krishnan")."""
-        if i + 1 >= len(tokens) or not self._adjacent(text, tokens[i], tokens[i + 1]):
+        """An unknown capitalised word right before a gazetteer surname ("Ananya Krishnan").
+
+        The following word is tested first, with one cached lookup: most capitalised words
+        (every German noun) are followed by no surname, and the other tests are then moot.
+        """
+        if i + 1 >= len(tokens) or not self._is_capitalised_known_surname(tokens[i + 1].word) \
+                or not self._adjacent(text, tokens[i], tokens[i + 1]):
             return False
-        word, following = tokens[i].word, tokens[i + 1].word
+        word = tokens[i].word
         return (word == tokens[i].text and self.is_surname(word) and not self.lexicon.is_common(word)
-                and not self.lexicon.is_place(word)
-                and is_capitalised(following) and self.lexicon.is_known_surname(following))
+                and not self.lexicon.is_place(word))
+
+    def _capitalised_known_surname(self, word: str) -> bool:
+        """The test of the following word in _known_surname_follows (cached per word)."""
+        return is_capitalised(word) and self.lexicon.is_known_surname(word)
 
     def is_surname(self, word: str) -> bool:
         """A capitalised word that can be (part of) a surname: not a function word or cue."""
@@ -429,13 +502,23 @@ class NameFinder:
         return k
 
     def _particle_length(self, text: str, tokens: list[Token], k: int) -> int:
-        """Words in the longest particle phrase at ``k`` ("van der" = 2), or 0."""
+        """Words in the longest particle phrase at ``k`` ("van der" = 2), or 0.
+
+        Every phrase tried starts with token ``k``: when no particle phrase starts with that
+        word (one cached lookup), none of them is there.
+        """
+        if k >= len(tokens) or not self._may_start_particle(tokens[k].word):
+            return 0
         for n in range(self._max_particle_words, 0, -1):
             run = tokens[k - 1:k + n]
             if len(run) == n + 1 and tuple(_particle_key(t.word) for t in run[1:]) in self._particles \
                     and all(self._adjacent(text, a, b) for a, b in zip(run, run[1:], strict=False)):
                 return n
         return 0
+
+    def _particle_first(self, word: str) -> bool:
+        """True when a particle phrase starts with ``word`` (cached per word)."""
+        return _particle_key(word) in self._particle_firsts
 
     def on_contact_lines(self, text: str, contacts: list[tuple[int, int]],
                          tokens: list[Token] | None = None) -> list[NameSpan]:
@@ -463,7 +546,7 @@ class NameFinder:
             and not self.lexicon.is_common(token.word)
 
     def _initials(self, text: str, tokens: list[Token]) -> list[NameSpan]:
-        matches = list(_INITIALS.finditer(text))
+        matches = list(finditer_from(_INITIALS, _INITIAL_START, text))
         if not matches:
             return []
         by_start = {t.start: n for n, t in enumerate(tokens)}
@@ -478,7 +561,9 @@ class NameFinder:
 
     def _signatures(self, text: str) -> list[NameSpan]:
         """A line of one to four capitalised words right after a sign-off line."""
-        out = []
+        out: list[NameSpan] = []
+        if "\n" not in text:  # a sign-off line ends with one; the regex tries every character
+            return out
         for m in self._signoff.finditer(text):
             line_end = text.find("\n", m.end())
             line = text[m.end():line_end if line_end >= 0 else len(text)]
@@ -511,9 +596,8 @@ class NameFinder:
         # The folded words of a run spell the start of a piece, so its first word does too.
         starts = {piece[:k] for piece in pieces for k in range(len(piece) + 1)}
         out = []
-        for i, token in enumerate(tokens):
-            if fold(token.word) not in starts:
-                continue
+        # The tokens whose folded word starts a piece, selected in C (fold is cached).
+        for i in compress(count(), map(starts.__contains__, map(fold, map(_WORD_OF, tokens)))):
             for n in range(1, 4):
                 run = tokens[i:i + n]
                 if len(run) < n or not all(is_capitalised(t.word) for t in run) \
