@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.detect.literals import LiteralIndex, Vocabulary
-from gateway.sensitive.credentials import _CANDIDATE, _may_be_candidate
+from gateway.sensitive.credentials import _CANDIDATE, _has_candidate
 from gateway.sensitive.detector import SensitiveDetector
 from gateway.sensitive.patterns import LabelledPhrases, PhraseBook
 from gateway.sensitive.prohibited import LabelPairs, _label_pairs
@@ -158,11 +158,11 @@ def test_label_pairs_on_prompts_and_odd_labels() -> None:
 @given(TEXT)
 def test_candidate_gate_only_skips_lines_without_a_candidate(text: str) -> None:
     if _CANDIDATE.search(text):
-        assert _may_be_candidate(text)
+        assert _has_candidate(text)
 
 
 def test_candidate_gate_on_prompts() -> None:
     for text in TEXTS:
         for line in text.split("\n"):
             if _CANDIDATE.search(line):
-                assert _may_be_candidate(line), line
+                assert _has_candidate(line), line

@@ -59,6 +59,26 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(ranked[:_MAX_CLAUSES])
 
 
+def caseless_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """For a case-insensitive pattern, the sets of :func:`required_literals` with their
+    letters kept, case-folded: every match contains, case-folded, one literal of each set.
+
+    ``required_literals`` drops these, as a plain substring test cannot see "BEARER" in
+    "Bearer"; a test against the case-folded text can, as long as case folding turns each
+    character the regex takes for a letter into that letter (the caller's to ensure: not
+    so for the Turkish dotted and dotless i).  () for a case-sensitive pattern.
+    """
+    if not pattern.flags & re.IGNORECASE or pattern.flags & re.VERBOSE:
+        return ()
+    try:
+        clauses = _clauses(_GLOBAL_FLAGS.sub("", pattern.pattern, count=1))
+    except _Unknown:
+        return ()
+    folded = {tuple(dict.fromkeys(literal.casefold() for literal in clause)) for clause in clauses}
+    ranked = sorted(folded, key=lambda c: (-min(map(len, c)), len(c), c))
+    return tuple(ranked[:_MAX_CLAUSES])
+
+
 def may_match(clauses: tuple[tuple[str, ...], ...], text: str) -> bool:
     """False when ``text`` lacks every literal of one of ``clauses``: the regex cannot match."""
     return all(any(literal in text for literal in clause) for clause in clauses)

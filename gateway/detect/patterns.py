@@ -17,7 +17,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.cues import CueMatcher
 from gateway.detect.literals import has_digit, may_match, required_literals, requires_digit
 from gateway.detect.rules import PatternRule
-from gateway.detect.scan import StartScanner
+from gateway.detect.scan import AnchoredScanner, StartScanner
 from gateway.detect.validators import VALIDATORS
 
 _SEPARATOR = re.compile(r"[\s\-]")
@@ -66,7 +66,9 @@ class ValidatedPatternRecognizer(EntityRecognizer):
             raise ValueError(f"pattern {rule.name}: unknown validator {rule.validator!r}")
         self.rule = rule
         self._regex = re.compile(rule.regex, re.IGNORECASE if rule.ignore_case else 0)
-        self._scanner = StartScanner(self._regex)
+        self._scanner: StartScanner | AnchoredScanner = (
+            StartScanner(self._regex) if rule.anchor is None
+            else AnchoredScanner(self._regex, rule.anchor.find, rule.anchor.back))
         self._validate = VALIDATORS[rule.validator] if rule.validator else None
         self._cues = CueMatcher(rule.context, rule.context_window)
         self._literals = required_literals(self._regex)

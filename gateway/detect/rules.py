@@ -23,6 +23,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Anchor(_Strict):
+    """A scan shortcut for a pattern that can start at any word (see scan.AnchoredScanner):
+    every match contains a hit of ``find`` and starts where ``back``, matched on the
+    reversed text from that hit's start, stops."""
+
+    find: str
+    back: str
+
+
 class PatternRule(_Strict):
     """A regex recognizer, optionally checked by a named validator and a cue before it."""
 
@@ -37,6 +46,7 @@ class PatternRule(_Strict):
     requires_context: bool = False
     context: list[str] = Field(default_factory=list)
     context_window: int = 50
+    anchor: Anchor | None = None
 
 
 class NumberWords(_Strict):

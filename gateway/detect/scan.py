@@ -13,6 +13,10 @@ class, a match that may be empty) or is any lower-case letter, the scanner just 
 ``finditer``.  When start positions
 turn out to be dense (a table of numbers), it hands the rest of the text to ``finditer``
 too, so it is never much slower.
+
+A pattern that can start at any word but only matches around a rare word (an address
+written "jan (at) example (dot) be") gets an :class:`AnchoredScanner` instead: its rule
+names that word (``anchor``) and how to step back from it to where the match starts.
 """
 
 from __future__ import annotations
@@ -130,3 +134,50 @@ class StartScanner:
             else:
                 yield match
                 pos = match.end()  # never empty: an empty match has no first character
+
+
+class AnchoredScanner:
+    """``finditer`` of one pattern, trying it only where a step back from an anchor leads.
+
+    For a pattern such as the obfuscated e-mail address, which can start at any word
+    (case-insensitive, so :class:`StartScanner` does not help) but needs an "at" word in
+    every match.  ``find`` finds those anchors (rare in prose); ``back`` is matched on the
+    reversed text from each anchor's start, so its parts come in the order met when
+    stepping back (white space, a bracket, then the address's run of characters), and the
+    candidate start is where it stops.  The rule's promise, checked by the tests against
+    ``finditer``: every match starts at the candidate of one of its anchors.  The pattern
+    is then tried only at the candidates, in order, exactly as ``finditer`` would reach them.
+    """
+
+    def __init__(self, pattern: re.Pattern[str], find: str, back: str) -> None:
+        self.pattern = pattern
+        self._find = re.compile(find, pattern.flags)
+        self._back = re.compile(back, pattern.flags)
+
+    def candidates(self, text: str) -> list[int]:
+        """The sorted distinct positions where a match may start (the reversed text is only
+        built when there is an anchor, which most texts lack)."""
+        anchors = [hit.start() for hit in self._find.finditer(text)]
+        if not anchors:
+            return []
+        backwards = text[::-1]
+        end = len(text)
+        starts = set()
+        for anchor in anchors:
+            step = self._back.match(backwards, end - anchor)
+            starts.add(anchor if step is None else anchor - (step.end() - step.start()))
+        return sorted(starts)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        pos = 0
+        for start in self.candidates(text):
+            if start < pos:
+                continue  # inside the previous match, where finditer does not try either
+            match = self.pattern.match(text, start)
+            if match is None:
+                continue
+            if match.end() == start:  # an empty match: finditer's own rules from here on
+                yield from self.pattern.finditer(text, start)
+                return
+            yield match
+            pos = match.end()

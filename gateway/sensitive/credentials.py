@@ -39,7 +39,7 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 from gateway.core import Finding
-from gateway.detect.literals import may_match, required_literals
+from gateway.detect.literals import caseless_literals, may_match, required_literals
 
 CREDENTIAL = "CREDENTIAL"
 
@@ -79,8 +79,10 @@ _BARE_CLASSES = 3
 # a URL with credentials, a PEM header or an assignment occurs.
 _CANDIDATE = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|://[^\s/]*@|-----BEGIN|[=:]\s*[\"']")
 # _CANDIDATE starts with a branch, so the regex engine tries it at every character of a
-# line; what each of its branches needs (see _may_be_candidate) is found far faster.
+# line; each of its branches is found far faster on its own (see _has_candidate).
 _TOKEN_RUN = 16
+_KEY_RUN = re.compile(r"[A-Za-z0-9_+/=.-]{16}")
+_URL_CREDENTIALS = re.compile(r"://[^\s/]*@")
 _QUOTED_VALUE = re.compile(r"[=:]\s*[\"']")
 # Every KeywordDetector regex contains one of its denylist words (case-insensitive); finding
 # one costs a fraction of running those regexes over a long line, most of which have none.
@@ -106,6 +108,9 @@ class CredentialRules:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self._patterns = {name: re.compile(src) for name, src in data["patterns"].items()}
         self._literals = {name: required_literals(pattern) for name, pattern in self._patterns.items()}
+        # A case-insensitive pattern ("bearer") keeps no literal above; these are tested in
+        # the line folded by _keyword_fold.
+        self._caseless = {name: caseless_literals(pattern) for name, pattern in self._patterns.items()}
         keywords = "|".join(re.escape(k) for k in data["keywords"])
         # "wachtwoord: X", "le mot de passe du wifi est X", "the password for the VPN is X".
         self._keyword = re.compile(
@@ -152,13 +157,18 @@ class CredentialRules:
         yield from self._csv_hits(lines)
 
     def _line_hits(self, line: str, offset: int, number: int) -> Iterator[_Hit]:
+        folded: str | None = None
         for name, pattern in self._patterns.items():
             if not may_match(self._literals[name], line):
                 continue
+            if self._caseless[name]:
+                folded = _keyword_fold(line) if folded is None else folded
+                if not may_match(self._caseless[name], folded):
+                    continue
             for match in pattern.finditer(line):
                 yield from self._accept(line, offset, match.span("secret"), f"credential.{name}")
         yield from self._keyword_hits(line, offset)
-        if not (_may_be_candidate(line) and _CANDIDATE.search(line)):
+        if not _has_candidate(line):
             return
         for plugin, literals in zip(self._plugins, self._plugin_literals, strict=True):
             if isinstance(plugin, KeywordDetector) and not _may_have_keyword(line):
@@ -237,16 +247,20 @@ def _plugin_spans(plugin: BasePlugin, line: str, number: int,
             yield start, start + len(value)
 
 
-def _may_be_candidate(line: str) -> bool:
-    """False when _CANDIDATE cannot match ``line``.  Each of its branches needs one of: a
-    run of 16 characters without white space (its class has none), "://", "-----BEGIN",
-    or a quote after "=" or ":" (the same regex, which starts with a class and so is
-    scanned for in C)."""
-    if "://" in line or "-----BEGIN" in line:
+def _has_candidate(line: str) -> bool:
+    """True exactly when _CANDIDATE matches in ``line``, found branch by branch: "-----BEGIN"
+    is a substring test; the quote after "=" or ":" and the credentials of a URL are only
+    searched for when their "=", ":" or "://" is there (both regexes start with a literal
+    or a class, which the engine scans for in C); a run of 16 key characters has no white
+    space, so it lies within one of the line's pieces of 16 or more characters, and only
+    those few pieces are searched."""
+    if "-----BEGIN" in line:
         return True
     if ("=" in line or ":" in line) and _QUOTED_VALUE.search(line):
         return True
-    return any(len(piece) >= _TOKEN_RUN for piece in line.split())
+    if "://" in line and _URL_CREDENTIALS.search(line):
+        return True
+    return any(_KEY_RUN.search(piece) for piece in line.split() if len(piece) >= _TOKEN_RUN)
 
 
 def _may_have_keyword(line: str) -> bool:
@@ -257,8 +271,9 @@ def _may_have_keyword(line: str) -> bool:
 
 def _keyword_fold(line: str) -> str:
     """``line`` with every character that a case-insensitive regex takes for a letter of a
-    denylist word turned into that letter: case folding does it for all but the Turkish
-    dotted and dotless i (tests/test_sensitive_speed.py checks every code point)."""
+    denylist word (or of a literal of a case-insensitive pattern) turned into that letter:
+    case folding does it for all but the Turkish dotted and dotless i
+    (tests/test_sensitive_speed.py and test_detect_speed3.py check every code point)."""
     return line.casefold().replace("\u0131", "i").replace("\u0307", "")
 
 

@@ -1,0 +1,119 @@
+"""How `gateway serve` writes answers: every write of one event-loop step leaves in one send."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from fakeprovider import free_port
+
+from gateway.serving import CoalescedWrites, NoDelayH11Protocol
+
+REQUEST = b"GET / HTTP/1.1\r\nHost: gateway\r\n\r\n"
+BODY = b'{"ok": true}'
+
+
+class RecordingTransport:
+    """The part of an asyncio transport that CoalescedWrites uses, recording each send."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.closed = False
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed or self.aborted
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info:{name}"
+
+
+def test_writes_of_one_step_leave_together_when_it_yields() -> None:
+    async def scenario() -> list[list[bytes]]:
+        transport = RecordingTransport()
+        writes = CoalescedWrites(transport)  # type: ignore[arg-type]
+        writes.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        writes.write(b"")
+        writes.write(BODY)
+        seen = [list(transport.sent)]
+        await asyncio.sleep(0)  # the step ends
+        seen.append(list(transport.sent))
+        writes.write(b"next event")
+        await asyncio.sleep(0)
+        seen.append(list(transport.sent))
+        return seen
+
+    before, after_step, after_next = asyncio.run(scenario())
+    assert before == []
+    assert after_step == [b"HTTP/1.1 200 OK\r\n\r\n" + BODY]
+    assert after_next == [b"HTTP/1.1 200 OK\r\n\r\n" + BODY, b"next event"]
+
+
+def test_close_sends_first_abort_drops_and_the_rest_is_the_transports() -> None:
+    async def scenario() -> tuple[RecordingTransport, RecordingTransport, Any]:
+        closing, aborting = RecordingTransport(), RecordingTransport()
+        for transport in (closing, aborting):
+            writes = CoalescedWrites(transport)  # type: ignore[arg-type]
+            writes.write(b"last words")
+            if transport is closing:
+                writes.close()
+            else:
+                writes.abort()
+        await asyncio.sleep(0)
+        return closing, aborting, writes.get_extra_info("peername")
+
+    closing, aborting, info = asyncio.run(scenario())
+    assert closing.sent == [b"last words"] and closing.closed
+    assert aborting.sent == [] and aborting.aborted
+    assert info == "info:peername"
+
+
+async def answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An app that answers as Starlette's Response does: headers and body in one step."""
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(BODY))]})
+    await send({"type": "http.response.body", "body": BODY})
+
+
+@pytest.fixture
+def server() -> Iterator[int]:
+    port = free_port()
+    config = uvicorn.Config(answer, host="127.0.0.1", port=port, http=NoDelayH11Protocol, log_level="warning",
+                            lifespan="off")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield port
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_an_answer_arrives_in_one_segment(server: int) -> None:
+    """The client's first read holds the whole answer, every time (with two sends it often
+    holds the headers only, and the client wakes up again for the body)."""
+    with socket.create_connection(("127.0.0.1", server)) as client:
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(30):
+            client.sendall(REQUEST)
+            first = client.recv(65536)
+            assert first.endswith(b"\r\n\r\n" + BODY), first
