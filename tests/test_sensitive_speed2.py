@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_sensitive_speed import _phrase_sets
 
 from gateway.detect.literals import LiteralIndex, Vocabulary
 from gateway.sensitive.credentials import _CANDIDATE, _has_candidate
@@ -35,21 +36,6 @@ _PIECES = ["ok", "nok", "OK", "yes", "no", "1", "0", "not ok", " of ", " or ", "
 TEXT = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join) | st.text(max_size=60)
 
 
-def _phrase_lists(detector: SensitiveDetector) -> list[LabelledPhrases]:
-    found: list[LabelledPhrases] = []
-
-    def walk(obj: object, depth: int = 0) -> None:
-        if isinstance(obj, LabelledPhrases):
-            found.append(obj)
-        elif depth < 4:
-            values = obj if isinstance(obj, tuple) else getattr(obj, "__dict__", {}).values()
-            for value in values:
-                walk(value, depth + 1)
-
-    walk(detector)
-    return found
-
-
 def _alone(phrases: LabelledPhrases) -> LabelledPhrases:
     """The same list with a book of its own (what every list had before books were shared)."""
     alone = LabelledPhrases.__new__(LabelledPhrases)
@@ -63,7 +49,7 @@ def _alone(phrases: LabelledPhrases) -> LabelledPhrases:
     return alone
 
 
-PHRASE_LISTS = _phrase_lists(DETECTOR)
+PHRASE_LISTS = _phrase_sets(DETECTOR)
 SHARED = [p for p in PHRASE_LISTS if p._book is DETECTOR._lexicon.phrases._book]
 
 
