@@ -14,7 +14,7 @@ no literal, which just means the regex always runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 
 # Escapes that stand for a class or a position, never for one literal character.
@@ -123,17 +123,25 @@ def trigrams(text: str) -> frozenset[str]:
 def distinct_words(text: str) -> frozenset[str]:
     """The distinct runs of word characters (``\\w+``) of ``text``.
 
+    A word character is one for which ``isalnum()`` holds, or "_" (as in the ``re`` module).
+    """
+    return frozenset(distinct_matches(text, _WORD_RUN, str.isalnum))
+
+
+def distinct_matches(text: str, word: re.Pattern[str], is_one_word: Callable[[str], bool]) -> set[str]:
+    """The distinct matches of ``word`` in ``text``, for a pattern that never spans white space.
+
     Splitting at white space (in C) and running the regex only on the distinct pieces that
-    are not one word already costs a fraction of ``findall`` over a long text.  A word
-    character is one for which ``isalnum()`` holds, or "_" (as in the ``re`` module).
+    are not one word already (``is_one_word``, a C string test) costs a fraction of
+    ``findall`` over a long text.
     """
     words: set[str] = set()
     for piece in set(text.split()):
-        if piece.isalnum():
+        if is_one_word(piece):
             words.add(piece)
         else:
-            words.update(_WORD_RUN.findall(piece))
-    return frozenset(words)
+            words.update(word.findall(piece))
+    return words
 
 
 class LiteralIndex:

@@ -13,6 +13,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.lexicon import fold
+from gateway.detect.literals import distinct_matches
 from gateway.detect.patterns import result
 from gateway.detect.phones import ENTITY, PhoneRecognizer
 from gateway.detect.rules import NumberWords, PhoneRules
@@ -21,15 +22,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 def _distinct_words(text: str) -> set[str]:
-    """The distinct words (``_WORD``) of ``text``; a word never spans white space, and a
-    piece between white space that is all letters is one word."""
-    words: set[str] = set()
-    for piece in set(text.split()):
-        if piece.isalpha():
-            words.add(piece)
-        else:
-            words.update(_WORD.findall(piece))
-    return words
+    """The distinct words (``_WORD``) of ``text``; a piece between white space that is all
+    letters is one word."""
+    return distinct_matches(text, _WORD, str.isalpha)
 
 
 def number_words(spec: NumberWords) -> dict[str, str]:
