@@ -52,7 +52,7 @@ from gateway.streaming import SSEDecoder
 from gateway.training import check_training
 from gateway.transparency import answer_headers, counts_header, with_disclosure
 from gateway.upstream import Upstream
-from gateway.wire.base import ParsedRequest, PassThroughRelay, WireFormat, restore_strings
+from gateway.wire.base import ParsedRequest, PassThroughRelay, StreamRelay, WireFormat, restore_strings
 from gateway.wire.errors import (
     GATEWAY_UNAVAILABLE,
     INVALID_API_KEY,
@@ -408,22 +408,14 @@ class Pipeline:
 
     async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
         """The client's stream: per network chunk of the provider, one write of the events it
-        completed (restored), or, when nothing was replaced, the provider's bytes as they came
-        (still decoded on the side, for the token usage and to stop at invalid UTF-8)."""
-        passthrough = isinstance(restorer, IdentityRestorer)
+        completed (restored), or, when nothing was replaced, the provider's bytes as they came."""
         relay = ex.wire.stream_relay(restorer)
-        if passthrough:
-            relay = PassThroughRelay(relay)
-        decoder = SSEDecoder()
         self.pending_logs += 1  # before the first event leaves; released by log_after_answer
         try:
-            async for chunk in answer.aiter_bytes():
-                out = b"".join(e.encode() for event in decoder.feed(chunk) for e in relay.feed(event))
-                if passthrough or out:
-                    yield chunk if passthrough else out
-            tail = [e for event in decoder.close() for e in relay.feed(event)] + relay.finish()
-            if tail:
-                yield b"".join(e.encode() for e in tail)
+            chunks = (_as_is(answer, relay) if isinstance(restorer, IdentityRestorer)
+                      else _restored(answer, relay))
+            async for chunk in chunks:
+                yield chunk
         except (httpx.HTTPError, UnicodeDecodeError) as exc:
             ex.record.decision = "error"
             ex.record.reason_code = UPSTREAM_ERROR
@@ -596,3 +588,35 @@ async def read_body(request: Request, limits: Limits) -> bytes:
         raise WireError(408, REQUEST_TIMEOUT,
                         f"the body did not arrive within {limits.body_timeout_s:g} s") from exc
     return b"".join(chunks)
+
+
+async def _restored(answer: httpx.Response, relay: StreamRelay) -> AsyncIterator[bytes]:
+    """Per network chunk of the provider, one write of the events it completed, restored."""
+    decoder = SSEDecoder()
+    async for chunk in answer.aiter_bytes():
+        out = b"".join(e.encode() for event in decoder.feed(chunk) for e in relay.feed(event))
+        if out:
+            yield out
+    tail = [e for event in decoder.close() for e in relay.feed(event)] + relay.finish()
+    if tail:
+        yield b"".join(e.encode() for e in tail)
+
+
+async def _as_is(answer: httpx.Response, relay: StreamRelay) -> AsyncIterator[bytes]:
+    """The provider's bytes as they came, when nothing was replaced.
+
+    Still decoded on the side, to stop at invalid UTF-8 and to read the token usage for
+    the use log; only events that mention ``usage`` are parsed (SSEDecoder.skim): a long
+    answer has hundreds of events, and what the gateway spends on each delays the client's
+    first ones.  Read raw (no content decoder layer) when the provider honoured
+    ``accept-encoding: identity``.
+    """
+    usage = PassThroughRelay(relay)
+    decoder = SSEDecoder()
+    identity = answer.headers.get("content-encoding", "identity").strip().lower() == "identity"
+    async for chunk in answer.aiter_raw() if identity else answer.aiter_bytes():
+        for event in decoder.skim(chunk, "usage"):
+            usage.feed(event)
+        yield chunk
+    for event in decoder.close():
+        usage.feed(event)

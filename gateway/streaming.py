@@ -57,9 +57,13 @@ class SSEDecoder:
         self._buffer = ""
         self._event: str | None = None
         self._data: list[str] = []
+        self._carriage_returns = False  # seen once: skim parses every line from then on
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        buffer = self._buffer + self._text.decode(chunk)
+        return self.feed_text(self._text.decode(chunk))
+
+    def feed_text(self, text: str) -> list[SSEEvent]:
+        buffer = self._buffer + text
         events: list[SSEEvent] = []
         start = 0
         for match in LINE_BREAK.finditer(buffer):
@@ -70,6 +74,34 @@ class SSEDecoder:
                 events.append(event)
             start = match.end()
         self._buffer = buffer[start:]
+        return events
+
+    def skim(self, chunk: bytes, needle: str) -> list[SSEEvent]:
+        """Like :meth:`feed`, but only the events whose lines contain ``needle`` are parsed
+        and returned; the others are skipped whole.
+
+        For a stream relayed as it came, where the gateway only reads one kind of event
+        (the token usage): finding event boundaries with ``str.rfind`` and ``in`` (C) instead
+        of parsing every line costs a fraction per event, and an answer has hundreds.  The
+        bytes are still decoded as UTF-8 (invalid UTF-8 still raises).  Events end at a
+        blank line; once a stream uses CR line breaks, every chunk is parsed line by line.
+        """
+        text = self._text.decode(chunk)
+        if self._carriage_returns or "\r" in text:
+            self._carriage_returns = True
+            return [e for e in self.feed_text(text) if needle in e.data or needle in (e.event or "")]
+        buffer = self._buffer + text  # unparsed: skim leaves no half-parsed event behind
+        end = buffer.rfind("\n\n")
+        if end < 0:
+            self._buffer = buffer
+            return []
+        complete, self._buffer = buffer[:end + 2], buffer[end + 2:]
+        if needle not in complete:
+            return []
+        events = []
+        for block in complete.split("\n\n"):
+            if needle in block:
+                events += [e for line in [*block.split("\n"), ""] if (e := self._line(line)) is not None]
         return events
 
     def close(self) -> list[SSEEvent]:

@@ -5,7 +5,9 @@ gateway forwarded (``requests``) and what it gave back.  Streams are cut into ch
 of ``chunk`` characters (1 by default, so every surrogate is split).  ``mode`` makes
 it answer with a tool call whose arguments echo the texts; ``failure`` scripts an
 error: ``"500"``, ``"redirect"`` (302 to ``/elsewhere``), ``"slow"``, ``"drop"`` (the
-connection is cut in the middle of a stream).
+connection is cut in the middle of a stream), ``"bad_utf8"`` (a stream with invalid
+UTF-8 in its fifth event), ``"gzip"`` (streams gzip-compressed although the gateway asks
+for identity).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import socket
 import threading
 import time
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +44,7 @@ class Recorded:
 class Script:
     chunk: int = 1
     mode: str = "echo"  # echo | tool
-    failure: str | None = None  # None | 500 | redirect | slow | drop
+    failure: str | None = None  # None | 500 | redirect | slow | drop | bad_utf8 | gzip
     delay_s: float = 2.0
     event_delay_s: float = 0.0  # pause before each streamed event
 
@@ -179,13 +182,27 @@ def build_app(state: FakeProvider) -> Starlette:
 
 
 def stream(events: Iterator[str], script: Script) -> StreamingResponse:
-    async def gen() -> AsyncIterator[str]:
+    async def gen() -> AsyncIterator[str | bytes]:
         for n, event in enumerate(events):
             if script.failure == "drop" and n == 4:
                 raise ConnectionResetError("scripted drop")
+            if script.failure == "bad_utf8" and n == 4:
+                yield b"data: \xff\xfe\n\n"
             yield event
 
+    if script.failure == "gzip":  # ignores the gateway's accept-encoding: identity
+        return StreamingResponse(gzipped(gen()), media_type="text/event-stream",
+                                 headers={"content-encoding": "gzip"})
     return StreamingResponse(gen(), media_type="text/event-stream")
+
+
+async def gzipped(chunks: AsyncIterator[str | bytes]) -> AsyncIterator[bytes]:
+    """A gzip stream flushed after every chunk, so that it still streams."""
+    packer = zlib.compressobj(wbits=31)
+    async for chunk in chunks:
+        data = chunk.encode() if isinstance(chunk, str) else chunk
+        yield packer.compress(data) + packer.flush(zlib.Z_SYNC_FLUSH)
+    yield packer.flush()
 
 
 def chat(body: dict[str, Any], answer: str, script: Script) -> Response:

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
+import httpx
 import openai
 import pytest
-from conftest import Gateway
+from conftest import KEY, Gateway, wait_until
 from fakeprovider import FakeProvider
 
 from gateway.config import load_rules
@@ -152,3 +153,43 @@ def test_the_same_topic_without_a_person_passes_unchanged(
     answer = oai.chat.completions.create(model="echo-1", messages=[{"role": "user", "content": prompt}])
     assert answer.choices[0].message.content == "ECHO:\n" + prompt
     assert protected.posts[-1].body["messages"][0]["content"] == prompt
+
+
+# A prompt with nothing to replace (the provider's bytes are relayed as they came) and one
+# with personal values (the stream is decoded, restored and re-encoded): two relays.
+AS_IS_AND_RESTORED = [[{"role": "user", "content": "Say hello."}],
+                      [{"role": "user", "content": PROMPTS["nl"][0]}]]
+
+
+@pytest.mark.parametrize("messages", AS_IS_AND_RESTORED, ids=["as-is", "restored"])
+def test_stream_with_invalid_utf8_stops_before_it(gateway: Gateway, protected: FakeProvider,
+                                                   messages: list[dict[str, str]]) -> None:
+    """The client gets the events before the bad bytes, then an error event: never the bytes."""
+    protected.script.failure = "bad_utf8"
+    body = {"model": "echo-1", "messages": messages, "stream": True}
+    answer = httpx.post(gateway.url + "/v1/chat/completions", json=body,
+                        headers={"authorization": f"Bearer {KEY}"}, timeout=10)
+    assert answer.status_code == 200
+    assert b"\xff" not in answer.content
+    assert b"upstream_error" in answer.content.rsplit(b"data: ", 1)[1]
+    wait_until(lambda: bool(gateway.store.records))
+    record = gateway.store.records[-1]
+    assert (record.decision, record.reason_code) == ("error", "upstream_error")
+    assert bool(record.counts) == (messages is AS_IS_AND_RESTORED[1])  # which relay ran
+
+
+@pytest.mark.parametrize("messages", AS_IS_AND_RESTORED, ids=["as-is", "restored"])
+def test_stream_compressed_against_the_gateways_wish_is_decompressed(
+        oai: openai.OpenAI, gateway: Gateway, protected: FakeProvider,
+        messages: list[dict[str, str]]) -> None:
+    """A provider that gzips its stream although asked for identity: the client still gets
+    plain, restored events (the gateway does not pass the encoding on), and the usage is read."""
+    protected.script.failure = "gzip"
+    chunks = list(oai.chat.completions.create(model="echo-1", messages=messages, stream=True,  # type: ignore[arg-type]
+                                              stream_options={"include_usage": True}))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "ECHO:\n" + messages[0]["content"]
+    wait_until(lambda: bool(gateway.store.records))
+    record = gateway.store.records[-1]
+    assert (record.decision, record.prompt_tokens, record.completion_tokens) == ("forwarded", 7, 3)
+    assert bool(record.counts) == (messages is AS_IS_AND_RESTORED[1])

@@ -127,3 +127,32 @@ def test_sse_decoder_is_chunking_invariant(payloads: list[tuple[str, str]], newl
         start += cut
     decoded += decoder.feed(raw[start:]) + decoder.close()
     assert decoded == events
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "a", "usage"]),
+                          st.text(alphabet=SSE_DATA_CHARS, max_size=12).map(lambda t: t.replace("usage", "")),
+                          st.booleans()),
+                min_size=1, max_size=6),
+       st.sampled_from(["\n", "\r\n", "\r"]), st.lists(st.integers(1, 40), max_size=10))
+def test_sse_skim_finds_the_same_events_with_the_needle(payloads: list[tuple[str, str, bool]], newline: str,
+                                                       cuts: list[int]) -> None:
+    """skim parses only the events that mention the needle; those it returns are the ones
+    feed returns that mention it, however the bytes are cut."""
+    events = [SSEEvent(data=data + ('{"usage": 1}' if with_needle else ""), event=name or None)
+              for name, data, with_needle in payloads]
+    raw = "".join(e.encode().decode().replace("\n", newline) for e in events).encode()
+    decoder, skimmed, start = SSEDecoder(), [], 0
+    for cut in [*cuts, len(raw)]:
+        skimmed += decoder.skim(raw[start:start + cut], "usage")
+        start += cut
+    skimmed += decoder.skim(raw[start:], "usage") + decoder.close()
+    assert [e for e in skimmed if "usage" in e.data] == [e for e in events if "usage" in e.data]
+    assert all(e in events for e in skimmed)
+
+
+def test_sse_skim_refuses_invalid_utf8_like_feed() -> None:
+    decoder = SSEDecoder()
+    assert decoder.skim(b'data: {"a": 1}\n\n', "usage") == []
+    with pytest.raises(UnicodeDecodeError):
+        decoder.skim(b"data: \xff\n\n", "usage")
