@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import anyio
 import httpx
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 
@@ -46,6 +46,7 @@ from gateway.core import (
 from gateway.engine import Engine, scan_texts
 from gateway.known_keys import KnownKeys
 from gateway.ratelimit import MemoryBackend, RateLimiter
+from gateway.relay import BurstStreamingResponse
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
 from gateway.scan import parse_scan
 from gateway.streaming import SSEDecoder
@@ -403,7 +404,7 @@ class Pipeline:
     def relay_stream(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
         """Relay a streamed answer event by event; log once the stream has ended."""
         headers = {**ex.headers(), "cache-control": "no-cache", "x-accel-buffering": "no"}
-        return StreamingResponse(self._events(answer, restorer, ex), media_type="text/event-stream",
+        return BurstStreamingResponse(self._events(answer, restorer, ex), media_type="text/event-stream",
                                  headers=headers)
 
     async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:

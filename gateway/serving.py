@@ -11,7 +11,8 @@ Three choices differ from uvicorn's defaults, all for reasons measured on the ga
   separately; the body then waits for the client's delayed ACK of the headers: 40-50 ms
   on every request on a kept-alive connection (bench/latency.py measured 50 ms added with
   two workers against 8 ms with one).
-- **One send per answer**: the writes of one event-loop step are joined (CoalescedWrites).
+- **One send per answer**: a response's head waits for the body written in the same
+  event-loop step (CoalescedWrites).
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ class NoDelayH11Protocol(H11Protocol):
 
 
 class CoalescedWrites:
-    """A transport whose writes made in one event-loop step leave in one send.
+    """A transport on which a response's head waits for what its step writes next.
 
     uvicorn writes a response's status line and headers, then its body, as two writes:
     two TCP segments, and a client that wakes up twice, once for headers without a body.
-    Held until the running step ends, they leave together (bench/latency.py: about
-    0.3 ms less added per answer on 2 cores).  A streamed event still leaves as soon as
-    the step that wrote it yields.  Everything else is the wrapped transport's.
+    A head is held until the running event-loop step ends, and the writes of that step
+    join it: they leave together (bench/latency.py: about 0.3 ms less added per answer on
+    2 cores).  Any other write leaves at once: a streamed event is written in a step of its
+    own, and deferring it would only cost a scheduled callback per event.  Everything else
+    is the wrapped transport's.
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
@@ -50,9 +53,13 @@ class CoalescedWrites:
     def write(self, data: bytes) -> None:
         if not data:
             return
-        if not self._pending:
+        if self._pending:
+            self._pending.append(data)
+        elif data.startswith(b"HTTP/"):  # a response head (h11 writes it in one piece)
+            self._pending.append(data)
             asyncio.get_running_loop().call_soon(self._flush)
-        self._pending.append(data)
+        else:
+            self._transport.write(data)
 
     def _flush(self) -> None:
         """Send what the last step wrote (if the connection is still there to take it)."""

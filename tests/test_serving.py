@@ -1,4 +1,4 @@
-"""How `gateway serve` writes answers: every write of one event-loop step leaves in one send."""
+"""How `gateway serve` writes answers: a response's head and the body of its step leave in one send."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class RecordingTransport:
         return f"info:{name}"
 
 
-def test_writes_of_one_step_leave_together_when_it_yields() -> None:
+def test_a_head_waits_for_the_writes_of_its_step_and_other_writes_leave_at_once() -> None:
     async def scenario() -> list[list[bytes]]:
         transport = RecordingTransport()
         writes = CoalescedWrites(transport)  # type: ignore[arg-type]
@@ -53,8 +53,7 @@ def test_writes_of_one_step_leave_together_when_it_yields() -> None:
         seen = [list(transport.sent)]
         await asyncio.sleep(0)  # the step ends
         seen.append(list(transport.sent))
-        writes.write(b"next event")
-        await asyncio.sleep(0)
+        writes.write(b"next event")  # a streamed event: no head waits, so it leaves now
         seen.append(list(transport.sent))
         return seen
 
@@ -69,7 +68,7 @@ def test_close_sends_first_abort_drops_and_the_rest_is_the_transports() -> None:
         closing, aborting = RecordingTransport(), RecordingTransport()
         for transport in (closing, aborting):
             writes = CoalescedWrites(transport)  # type: ignore[arg-type]
-            writes.write(b"last words")
+            writes.write(b"HTTP/1.1 200 OK\r\n\r\nlast words")
             if transport is closing:
                 writes.close()
             else:
@@ -78,7 +77,7 @@ def test_close_sends_first_abort_drops_and_the_rest_is_the_transports() -> None:
         return closing, aborting, writes.get_extra_info("peername")
 
     closing, aborting, info = asyncio.run(scenario())
-    assert closing.sent == [b"last words"] and closing.closed
+    assert closing.sent == [b"HTTP/1.1 200 OK\r\n\r\nlast words"] and closing.closed
     assert aborting.sent == [] and aborting.aborted
     assert info == "info:peername"
 

@@ -1,0 +1,76 @@
+"""How a streamed answer leaves the gateway: a burst of events in few writes, paced events
+one by one, and nothing held longer than the burst window (gateway/relay.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+from fakeprovider import free_port
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.relay import BURST_WINDOW_S, BurstStreamingResponse
+from gateway.serving import NoDelayH11Protocol
+
+EVENTS = [f"data: {{\"n\": {n}}}\n\n".encode() for n in range(20)]
+
+
+async def events(pause_s: float, count: int) -> AsyncIterator[bytes]:
+    for event in EVENTS[:count]:
+        yield event
+        await anyio.sleep(pause_s)
+
+
+async def endpoint(request: Request) -> Response:
+    pause_s, count = float(request.query_params["pause"]), int(request.query_params["count"])
+    return BurstStreamingResponse(events(pause_s, count), media_type="text/event-stream")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    app = Starlette(routes=[Route("/stream", endpoint)])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=NoDelayH11Protocol, log_level="warning",
+                            lifespan="off")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def writes(url: str, pause_s: float, count: int) -> list[tuple[float, bytes]]:
+    """Each HTTP chunk the client got (one per write of the server), with its arrival time."""
+    started = time.perf_counter()
+    with httpx.stream("GET", f"{url}/stream", params={"pause": pause_s, "count": count}) as answer:
+        return [(time.perf_counter() - started, chunk) for chunk in answer.iter_raw()]
+
+
+def test_a_burst_leaves_in_a_few_writes(server: str) -> None:
+    """20 events as fast as the provider side can make them (each after an event-loop step):
+    one by one they would be 20 writes; the first leaves alone, the rest together."""
+    got = writes(server, 0, 20)
+    assert b"".join(chunk for _, chunk in got) == b"".join(EVENTS)
+    assert [chunk for _, chunk in got][:1] == EVENTS[:1]
+    assert len(got) <= 3, [len(chunk) for _, chunk in got]
+
+
+def test_paced_events_leave_one_by_one_without_waiting(server: str) -> None:
+    """Events 50 ms apart (a real provider's pace): each is its own write, and none waits
+    for the next: each arrives about 50 ms after the one before."""
+    got = writes(server, 0.05, 5)
+    assert [chunk for _, chunk in got] == EVENTS[:5]
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(got, got[1:], strict=False)]
+    assert all(0.04 < gap < 0.05 + BURST_WINDOW_S + 0.02 for gap in gaps), gaps
