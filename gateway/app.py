@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -89,6 +90,7 @@ def _lifespan(upstream: Upstream, limiter: RateLimiter) -> Lifespan:
         app.state.reloader.start()
         yield
         await app.state.reloader.stop()
+        await anyio.to_thread.run_sync(app.state.pipeline.log_writer.close)  # the records still queued
         await upstream.aclose()
         await limiter.aclose()
 

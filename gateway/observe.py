@@ -28,9 +28,14 @@ class ObservedStore:
         return self._store.authenticate(raw_key)
 
     def record_use(self, record: UseRecord) -> None:
-        record.energy_wh = self._energy().estimate(record.model, record.prompt_tokens,
-                                                   record.completion_tokens)
+        self.record_uses([record])
+
+    def record_uses(self, records: list[UseRecord]) -> None:
+        energy = self._energy()
+        for record in records:
+            record.energy_wh = energy.estimate(record.model, record.prompt_tokens, record.completion_tokens)
         try:
-            self._store.record_use(record)
+            self._store.record_uses(records)
         finally:
-            self._metrics.observe(record)
+            for record in records:
+                self._metrics.observe(record)

@@ -45,6 +45,7 @@ from gateway.core import (
 )
 from gateway.engine import Engine, scan_texts
 from gateway.known_keys import KnownKeys
+from gateway.log_writer import UseLogWriter
 from gateway.ratelimit import MemoryBackend, RateLimiter
 from gateway.relay import BurstStreamingResponse
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
@@ -76,6 +77,9 @@ GENERIC_BLOCK = "this request was blocked by the company's AI policy"
 # with content parts is some thousands of values), and bounding the work of parsing.
 MAX_JSON_DEPTH = 64
 MAX_JSON_VALUES = 100_000
+# Use records waiting for the log writer beyond which new requests are refused (503): a
+# store that is slow rather than down must not let records pile up in memory unwritten.
+MAX_LOG_BACKLOG = 10_000
 
 
 class Store(Protocol):
@@ -84,6 +88,9 @@ class Store(Protocol):
     def authenticate(self, raw_key: str) -> Principal | None: ...
 
     def record_use(self, record: UseRecord) -> None: ...
+
+    def record_uses(self, records: list[UseRecord]) -> None:
+        """Append several records in one go (the order kept)."""
 
 
 class Monitor(Protocol):
@@ -189,11 +196,23 @@ class Pipeline:
         self.limiter = limiter or RateLimiter(MemoryBackend())
         # Told about every failed stage; refuses requests while a component is failed.
         self.monitor = monitor or NoMonitor()
-        # Use records of answers already sent that are still being written: a graceful
-        # shutdown or a test waits for zero.
-        self.pending_logs = 0
+        # Use records of answers already sent are written in batches by a thread of their own.
+        self.log_writer = UseLogWriter(store, lambda exc: self.monitor.failed("log", exc))
+        self._reserved_logs = 0  # answers on their way whose record is not yet submitted
         # Keys valid on their last request: confirmed during the inspection (gateway.known_keys).
         self.known_keys = KnownKeys()
+
+    @property
+    def pending_logs(self) -> int:
+        """Use records of answers not yet written: a graceful shutdown or a test waits for zero."""
+        return self._reserved_logs + self.log_writer.pending
+
+    def ensure_log_keeps_up(self) -> None:
+        """Refuse (503) while the log writer is :data:`MAX_LOG_BACKLOG` records behind."""
+        if self.log_writer.pending >= MAX_LOG_BACKLOG:
+            log.error("use log is %d records behind: refusing new requests", self.log_writer.pending)
+            raise WireError(503, GATEWAY_UNAVAILABLE, "the gateway's use log is behind, so nothing was "
+                            "sent to the provider; try again shortly")
 
     async def handle(self, wire: WireFormat, request: Request) -> Response:
         """The answer to one request on one of the proxied endpoints."""
@@ -205,6 +224,7 @@ class Pipeline:
             key, principal = await self.identify(request, ex)
             await self.limiter.admit(principal, ex.rules.rate_limits)
             await self.monitor.ensure_ready()
+            self.ensure_log_keeps_up()
             parsed = self.parse(wire, await read_body(request, ex.rules.limits), ex)
             provider = self.allowlist(parsed, ex)
             protection = await self.protect(parsed, provider, principal, ex, key)
@@ -376,7 +396,7 @@ class Pipeline:
             data = await self._restore(data, restorer, answer.is_success, ex)
         except WireError as failure:
             return await self.refuse(failure, ex)
-        self.pending_logs += 1  # reserved before the answer leaves, released once written
+        self._reserved_logs += 1  # reserved before the answer leaves, released once submitted
         background = BackgroundTask(self.log_after_answer, ex)
         if isinstance(restorer, IdentityRestorer):  # nothing replaced: the provider's bytes as sent
             return Response(raw, status, headers=ex.headers(), media_type="application/json",
@@ -411,7 +431,7 @@ class Pipeline:
         """The client's stream: per network chunk of the provider, one write of the events it
         completed (restored), or, when nothing was replaced, the provider's bytes as they came."""
         relay = ex.wire.stream_relay(restorer)
-        self.pending_logs += 1  # before the first event leaves; released by log_after_answer
+        self._reserved_logs += 1  # before the first event leaves; released by log_after_answer
         try:
             chunks = (_as_is(answer, relay) if isinstance(restorer, IdentityRestorer)
                       else _restored(answer, relay))
@@ -466,14 +486,12 @@ class Pipeline:
         await self._log(ex.record, ex.started)
 
     async def log_after_answer(self, ex: Exchange) -> None:
-        """The use record of an answer already sent (reserved in ``pending_logs``): a
-        failure is reported to the monitor by ``_guarded``, not raised."""
-        try:
-            await self.log(ex)
-        except WireError:
-            log.error("use log failed after the answer (request %s)", ex.record.request_id)
-        finally:
-            self.pending_logs -= 1
+        """Hand the use record of an answer already sent to the log writer (a failure to
+        write it is reported to the monitor there, not raised).  Async, though it never
+        waits: a BackgroundTask would run a plain function in a worker thread."""
+        ex.record.latency_ms = round((time.perf_counter() - ex.started) * 1000, 1)
+        self.log_writer.submit(ex.record)
+        self._reserved_logs -= 1
 
     async def _log(self, record: UseRecord, started: float) -> None:
         record.latency_ms = round((time.perf_counter() - started) * 1000, 1)

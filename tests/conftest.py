@@ -52,9 +52,12 @@ class MemoryStore:
         return self.principals.get(raw_key)
 
     def record_use(self, record: UseRecord) -> None:
+        self.record_uses([record])
+
+    def record_uses(self, records: list[UseRecord]) -> None:
         if self.fail_records:
             raise RuntimeError("database down")
-        self.written.append(record)
+        self.written.extend(records)
 
     def usage_for(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
         """``GET /v1/me/usage``: the user's records, newest first (gateway.store's, without the chain)."""

@@ -37,8 +37,11 @@ class SwitchableStore:
         return self.principals.get(raw_key)
 
     def record_use(self, record: UseRecord) -> None:
+        self.record_uses([record])
+
+    def record_uses(self, records: list[UseRecord]) -> None:
         self._check()
-        self.records.append(record)
+        self.records.extend(records)
 
     def ping(self) -> None:
         self._check()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+
 import anthropic
 import httpx
 import openai
 import pytest
-from conftest import KEY, REVOKED_KEY, SUSPENDED_KEY, Gateway
+from conftest import KEY, REVOKED_KEY, SUSPENDED_KEY, Gateway, wait_until
 from fakeprovider import FakeProvider
+
+from gateway import pipeline as pipeline_module
+from gateway.core import UseRecord
 
 HELLO = [{"role": "user", "content": "hello"}]
 
@@ -176,3 +181,32 @@ def test_use_log_failure_fails_closed(oai: openai.OpenAI, gateway: Gateway) -> N
     answer = oai.chat.completions.create(model="echo-1", messages=HELLO)
     assert answer.choices[0].message.content == "ECHO:\nhello"
     assert gateway.store.records == []
+
+
+def test_a_use_log_far_behind_refuses_new_requests(oai: openai.OpenAI, gateway: Gateway,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records of answers already sent wait for the log writer; a store that is slow rather
+    than down must not let them pile up: past the backlog limit, new prompts get 503 and
+    nothing is forwarded, until the writer has caught up."""
+    monkeypatch.setattr(pipeline_module, "MAX_LOG_BACKLOG", 1)
+    writing, release = threading.Event(), threading.Event()
+    write = gateway.store.record_uses
+
+    def slow_first(records: list[UseRecord]) -> None:
+        if not writing.is_set():
+            writing.set()
+            assert release.wait(10)
+        write(records)
+
+    monkeypatch.setattr(gateway.store, "record_uses", slow_first)
+    oai.chat.completions.create(model="echo-1", messages=HELLO)
+    assert writing.wait(10)  # its record is being written, slowly
+    with pytest.raises(openai.APIStatusError) as err:
+        oai.chat.completions.create(model="echo-1", messages=HELLO)
+    assert err.value.status_code == 503 and "use log is behind" in err.value.message
+    assert len(gateway.provider.posts) == 1
+    release.set()
+    wait_until(gateway.store.idle)
+    assert oai.chat.completions.create(model="echo-1", messages=HELLO).choices[0].message.content
+    # The refusal was logged at once, while the first answer's record was still on its way.
+    assert sorted(r.decision for r in gateway.store.records) == ["error", "forwarded", "forwarded"]

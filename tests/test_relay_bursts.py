@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.relay import BURST_WINDOW_S, BurstStreamingResponse
+from gateway.relay import BURST_WINDOW_S, OPENING_WRITES, BurstStreamingResponse
 from gateway.serving import NoDelayH11Protocol
 
-EVENTS = [f"data: {{\"n\": {n}}}\n\n".encode() for n in range(20)]
+EVENTS = [f"data: {{\"n\": {n}}}\n\n".encode() for n in range(60)]
 
 
 async def events(pause_s: float, count: int) -> AsyncIterator[bytes]:
@@ -59,18 +59,20 @@ def writes(url: str, pause_s: float, count: int) -> list[tuple[float, bytes]]:
 
 
 def test_a_burst_leaves_in_a_few_writes(server: str) -> None:
-    """20 events as fast as the provider side can make them (each after an event-loop step):
-    one by one they would be 20 writes; the first leaves alone, the rest together."""
-    got = writes(server, 0, 20)
+    """60 events as fast as the provider side can make them (each after an event-loop step):
+    one by one they would be 60 writes.  The opening writes leave at once (the first holds
+    the first event alone), the rest of the burst in one or two."""
+    got = writes(server, 0, 60)
     assert b"".join(chunk for _, chunk in got) == b"".join(EVENTS)
-    assert [chunk for _, chunk in got][:1] == EVENTS[:1]
-    assert len(got) <= 3, [len(chunk) for _, chunk in got]
+    assert got[0][1] == EVENTS[0]
+    assert len(got) <= OPENING_WRITES + 3, [len(chunk) for _, chunk in got]
 
 
 def test_paced_events_leave_one_by_one_without_waiting(server: str) -> None:
-    """Events 50 ms apart (a real provider's pace): each is its own write, and none waits
-    for the next: each arrives about 50 ms after the one before."""
-    got = writes(server, 0.05, 5)
-    assert [chunk for _, chunk in got] == EVENTS[:5]
+    """Events 30 ms apart (a real provider's pace), past the opening writes too: each is its
+    own write, and none waits for the next: each arrives about 30 ms after the one before."""
+    count = OPENING_WRITES + 4
+    got = writes(server, 0.03, count)
+    assert [chunk for _, chunk in got] == EVENTS[:count]
     gaps = [later - earlier for (earlier, _), (later, _) in zip(got, got[1:], strict=False)]
-    assert all(0.04 < gap < 0.05 + BURST_WINDOW_S + 0.02 for gap in gaps), gaps
+    assert all(0.025 < gap < 0.03 + BURST_WINDOW_S + 0.02 for gap in gaps), gaps

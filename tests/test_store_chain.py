@@ -59,6 +59,22 @@ def test_intact_chain_verifies(db: tuple[Store, sa.Engine]) -> None:
     assert message.endswith(list(store.export())[-1]["hash"])
 
 
+def test_records_written_in_one_batch_chain_like_one_by_one(db: tuple[Store, sa.Engine]) -> None:
+    """gateway.log_writer appends batches: one transaction, the same chain, the order kept."""
+    store, _ = db
+    store.record_use(_record(0))
+    store.record_uses([_record(i) for i in range(1, 5)])
+    store.record_uses([])
+    store.record_use(_record(5))
+    ok, bad, message = store.verify_chain()
+    assert (ok, bad) == (True, None) and message.startswith("OK: 6 records verified")
+    exported = list(store.export())
+    assert [r["request_id"] for r in exported] == [f"req-{i}" for i in range(6)]
+    assert [r["id"] for r in exported] == list(range(exported[0]["id"], exported[0]["id"] + 6))
+    links = zip(exported, exported[1:], strict=False)
+    assert all(later["prev_hash"] == earlier["hash"] for earlier, later in links)
+
+
 def test_log_holds_no_values(db: tuple[Store, sa.Engine]) -> None:
     store, engine = db
     record = _record(0)
