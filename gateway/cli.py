@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateway.affinity import MODES, pin_worker
 from gateway.config import DEFAULT_RULES, Rules, RulesError, load_rules
 from gateway.energy import load_energy
 from gateway.store import Store
@@ -24,8 +25,10 @@ from gateway.store import Store
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-# `serve --workers N` hands the rules file to each worker process through this variable.
+# `serve --workers N` hands the rules file and the CPU affinity mode to each worker process
+# through these variables.
 RULES_ENV = "GATEWAY_RULES"
+AFFINITY_ENV = "GATEWAY_CPU_AFFINITY"
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -51,7 +54,9 @@ def build_app(rules: Rules, store: Store) -> FastAPI:
 
 
 def worker_app() -> FastAPI:
-    """App factory for ``serve --workers N``: every worker process builds its own app."""
+    """App factory for ``serve --workers N``: every worker process takes a core of its own
+    (gateway.affinity) and builds its own app."""
+    pin_worker(os.environ.get(AFFINITY_ENV, "off"))
     return build_app(load_rules(os.environ[RULES_ENV]), Store.from_env())
 
 
@@ -65,8 +70,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = server_settings(args.host, args.port, args.log_level)
     if args.workers > 1:
         os.environ[RULES_ENV] = str(Path(rules.source).resolve())
+        os.environ[AFFINITY_ENV] = args.cpu_affinity
         uvicorn.run("gateway.cli:worker_app", factory=True, workers=args.workers, **server)
     else:
+        pin_worker(args.cpu_affinity)
         uvicorn.run(build_app(rules, store), **server)
     return 0
 
@@ -234,6 +241,9 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--cpu-affinity", choices=MODES, default="auto",
+                       help="auto (default): all threads of a worker on one core, a core per worker "
+                            "(Linux); off: wherever the kernel puts them")
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(handler=cmd_serve)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -30,8 +32,14 @@ def env(tmp_path: Path) -> dict[str, str]:
     return checkout_env(GATEWAY_DATABASE_URL=sqlite_url(tmp_path))
 
 
+@dataclass
+class Served:
+    url: str
+    pid: int  # the supervisor; the workers are its children
+
+
 @pytest.fixture
-def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+def served(env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "serve", "--config", str(DEFAULT_RULES),
@@ -41,14 +49,15 @@ def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     try:
         ready = wait_ready(process, base, time.monotonic() + START_TIMEOUT_S)
         assert ready, (tmp_path / "serve.log").read_text()[-5000:]
-        yield base
+        yield Served(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
 
 
-def test_serve_accepts_keys_from_the_cli(server: str, env: dict[str, str], tmp_path: Path) -> None:
+def test_serve_accepts_keys_from_the_cli(served: Served, env: dict[str, str], tmp_path: Path) -> None:
+    server = served.url
     created = _cli("keys", "create", "--user", "eval", env=env, cwd=tmp_path)
     key_id, raw = created.stdout.split()[2], created.stdout.strip().splitlines()[-1]
     answers = [httpx.get(f"{server}/v1/models", headers={"Authorization": f"Bearer {raw}"}) for _ in range(4)]
@@ -59,9 +68,10 @@ def test_serve_accepts_keys_from_the_cli(server: str, env: dict[str, str], tmp_p
     assert refused.status_code == 401
 
 
-def test_two_workers_answer_without_delayed_ack_stalls(server: str) -> None:
+def test_two_workers_answer_without_delayed_ack_stalls(served: Served) -> None:
     """With Nagle's algorithm on (uvicorn's own listening socket under --workers), every
     answer on a kept-alive connection waited ~40 ms for the client's delayed ACK."""
+    server = served.url
     with httpx.Client() as client:
         client.get(f"{server}/healthz/live")
         times = []
@@ -70,6 +80,33 @@ def test_two_workers_answer_without_delayed_ack_stalls(server: str) -> None:
             assert client.get(f"{server}/healthz/live").status_code == 200
             times.append(time.perf_counter() - started)
     assert sorted(times)[len(times) // 2] < 0.02, times  # ~1 ms; ~40 ms when the stall is back
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs Linux and two CPUs")
+def test_each_worker_has_a_core_of_its_own(served: Served) -> None:
+    """gateway.affinity: every thread of a worker on one CPU, the two workers on two CPUs."""
+    workers = [pid for pid in _children(served.pid)
+               if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(workers) == 2
+    cpus = []
+    for pid in workers:
+        masks = {frozenset(os.sched_getaffinity(int(task))) for task in os.listdir(f"/proc/{pid}/task")}
+        assert len(masks) == 1 and len(next(iter(masks))) == 1, masks
+        cpus.append(next(iter(next(iter(masks)))))
+    assert len(set(cpus)) == 2, cpus
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):  # ended while we looked
+                continue
+    return found
 
 
 def test_scan_reads_stdin_and_prints_json(env: dict[str, str], tmp_path: Path) -> None:
