@@ -422,14 +422,14 @@ class Pipeline:
         return data
 
     def relay_stream(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
-        """Relay a streamed answer event by event; log once the stream has ended."""
+        """Relay a streamed answer burst by burst (gateway.relay); log once it has ended."""
         headers = {**ex.headers(), "cache-control": "no-cache", "x-accel-buffering": "no"}
         return BurstStreamingResponse(self._events(answer, restorer, ex), media_type="text/event-stream",
-                                 headers=headers)
+                                      headers=headers)
 
     async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
-        """The client's stream: per network chunk of the provider, one write of the events it
-        completed (restored), or, when nothing was replaced, the provider's bytes as they came."""
+        """The client's stream: per network chunk of the provider, the events it completed
+        (restored), or, when nothing was replaced, the provider's bytes as they came."""
         relay = ex.wire.stream_relay(restorer)
         self._reserved_logs += 1  # before the first event leaves; released by log_after_answer
         try:
@@ -489,13 +489,11 @@ class Pipeline:
         """Hand the use record of an answer already sent to the log writer (a failure to
         write it is reported to the monitor there, not raised).  Async, though it never
         waits: a BackgroundTask would run a plain function in a worker thread."""
-        ex.record.latency_ms = round((time.perf_counter() - ex.started) * 1000, 1)
-        self.log_writer.submit(ex.record)
+        self.log_writer.submit(_timed(ex.record, ex.started))
         self._reserved_logs -= 1
 
     async def _log(self, record: UseRecord, started: float) -> None:
-        record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
-        await self._guarded("log", self.store.record_use, record)
+        await self._guarded("log", self.store.record_use, _timed(record, started))
 
     async def _guarded(self, stage: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a stage in a worker thread; any failure becomes a 503 (fail closed).
@@ -513,6 +511,12 @@ class Pipeline:
             log.error("stage %s failed: %s", stage, type(cause).__name__)
             self.monitor.failed(stage, cause)
             raise WireError(503, GATEWAY_UNAVAILABLE, FAIL_CLOSED) from cause
+
+
+def _timed(record: UseRecord, started: float) -> UseRecord:
+    """The record with the request's latency so far (in ms), as the log keeps it."""
+    record.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    return record
 
 
 def admit(principal: Principal | None, record: UseRecord | None, rules: Rules | None) -> Principal:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gateway.cli import build_parser
 from gateway.config import DEFAULT_RULES, parse_rules
 from gateway.pseudo import SECRET_ENV
 from gateway.ratelimit import REDIS_ENV
@@ -47,6 +48,8 @@ def test_deployment_probes_and_wiring() -> None:
     mount = next(m for m in container["volumeMounts"] if m["name"] == "rules")["mountPath"]
     config = container["args"][container["args"].index("--config") + 1]
     assert Path(config).parent == Path(mount) and Path(config).name in objects["ConfigMap"]["data"]
+    command = build_parser().parse_args(container["args"][1:])  # every flag is one `gateway` knows
+    assert (command.workers, command.cpu_affinity) == (1, "off")  # pods share cores (deploy/README.md)
     labels = pod["metadata"]["labels"]
     assert objects["Service"]["spec"]["selector"].items() <= labels.items()
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
