@@ -67,13 +67,18 @@ class BurstStreamingResponse(StreamingResponse):
         writes = 0
         async with receiver:
             async for chunk in receiver:
-                burst = [chunk]
+                burst, ended = [chunk], False
                 while True:
                     try:
                         burst.append(receiver.receive_nowait())
-                    except (anyio.WouldBlock, anyio.EndOfStream):
+                    except anyio.WouldBlock:
+                        break
+                    except anyio.EndOfStream:  # the answer is complete: no reason to wait
+                        ended = True
                         break
                 await send({"type": "http.response.body", "body": b"".join(burst), "more_body": True})
                 writes += 1
+                if ended:
+                    return
                 if writes >= OPENING_WRITES:
                     await anyio.sleep(BURST_WINDOW_S)

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway import relay
 from gateway.relay import BURST_WINDOW_S, OPENING_WRITES, BurstStreamingResponse
 from gateway.serving import NoDelayH11Protocol
 
@@ -76,3 +77,14 @@ def test_paced_events_leave_one_by_one_without_waiting(server: str) -> None:
     assert [chunk for _, chunk in got] == EVENTS[:count]
     gaps = [later - earlier for (earlier, _), (later, _) in zip(got, got[1:], strict=False)]
     assert all(0.025 < gap < 0.03 + BURST_WINDOW_S + 0.02 for gap in gaps), gaps
+
+
+def test_the_answer_ends_as_soon_as_its_last_burst_left(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a long window (0.5 s here), a burst longer than the opening writes waits one
+    window; the answer then ends with its last burst, without waiting another."""
+    monkeypatch.setattr(relay, "BURST_WINDOW_S", 0.5)
+    started = time.perf_counter()
+    with httpx.stream("GET", f"{server}/stream", params={"pause": 0, "count": 60}) as answer:
+        for _ in answer.iter_raw():
+            pass
+    assert 0.5 <= time.perf_counter() - started < 0.9
