@@ -58,8 +58,16 @@ def pin_worker(mode: str) -> int | None:
 
 @contextlib.contextmanager
 def _siblings_lock() -> Iterator[None]:
+    """A lock the workers of one ``serve`` share (a file named after their parent); none
+    where no file can be made (a read-only file system): then two workers starting at the
+    same moment may, rarely, share a core."""
     path = Path(tempfile.gettempdir()) / f"gateway-affinity-{os.getppid()}.lock"
-    with path.open("a") as lock:
+    try:
+        lock = path.open("a")
+    except OSError:
+        yield
+        return
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

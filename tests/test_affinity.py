@@ -26,8 +26,10 @@ def test_a_worker_takes_the_core_fewest_siblings_hold() -> None:
 
 
 PROBE = """
-import json, os, sys, threading
+import json, os, sys, tempfile, threading
 from gateway.affinity import pin_worker
+if len(sys.argv) > 2:
+    tempfile.gettempdir = lambda: sys.argv[2]  # where no lock file can be made
 stop = threading.Event()
 before = threading.Thread(target=stop.wait); before.start()   # a thread from before the pinning
 cpu = pin_worker(sys.argv[1])
@@ -38,9 +40,9 @@ print(json.dumps({"cpu": cpu, "masks": list(masks.values()), "allowed": sorted(o
 """
 
 
-def _probe(mode: str) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-c", PROBE, mode], env=checkout_env(), capture_output=True,
-                          text=True, timeout=60, check=True)
+def _probe(mode: str, *tempdir: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", PROBE, mode, *tempdir], env=checkout_env(),
+                          capture_output=True, text=True, timeout=60, check=True)
     result: dict[str, object] = json.loads(done.stdout)
     return result
 
@@ -57,3 +59,9 @@ def test_off_leaves_the_threads_where_they_were() -> None:
     result = _probe("off")
     assert result["cpu"] is None
     assert all(mask == sorted(os.sched_getaffinity(0)) for mask in result["masks"])  # type: ignore[union-attr]
+
+
+@MULTI_CORE
+def test_without_a_writable_temporary_directory_the_worker_is_still_pinned() -> None:
+    result = _probe("auto", "/nonexistent/gateway-test")
+    assert isinstance(result["cpu"], int) and result["masks"] == [[result["cpu"]]] * 3
