@@ -112,11 +112,10 @@ class RedisBackend:
 
     name = "redis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout_s: float = REDIS_TIMEOUT_S) -> None:
         from redis.asyncio import Redis
 
-        self._redis = Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S,
-                                     socket_connect_timeout=REDIS_TIMEOUT_S)
+        self._redis = Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._gcra = self._redis.register_script(GCRA_LUA)
 
     async def acquire(self, key: str, interval_us: int, tolerance_us: int) -> int:

@@ -85,7 +85,9 @@ def test_redis_budget_is_shared_by_limiters() -> None:
     bob = Principal(user="bob", key_id="k")
 
     async def run() -> list[bool]:
-        replicas = [RateLimiter(RedisBackend(REDIS_URL), prefix) for _ in range(2)]
+        # A generous timeout: 30 connections open at once, and a pause of the test process
+        # (a garbage collection after a thousand tests) must not pass for Redis failing.
+        replicas = [RateLimiter(RedisBackend(REDIS_URL, timeout_s=30), prefix) for _ in range(2)]
 
         async def one(limiter: RateLimiter) -> bool:
             try:
