@@ -79,7 +79,7 @@ def _sibling_cpus() -> list[int]:
     """The CPUs of the other children of this process's parent that are pinned to one CPU
     (the other workers of ``serve --workers N``; unpinned processes hold none)."""
     cpus: list[int] = []
-    for pid in _children(os.getppid()):
+    for pid in children(os.getppid()):
         if pid == os.getpid():
             continue
         with contextlib.suppress(OSError):  # gone meanwhile
@@ -89,16 +89,16 @@ def _sibling_cpus() -> list[int]:
     return cpus
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (a scan of /proc/*/stat: /proc/PID/task/*/children
     needs a kernel option that not every kernel has)."""
-    children = []
+    found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):  # gone meanwhile
                 if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    children.append(int(entry.name))
-    return children
+                    found.append(int(entry.name))
+    return found
 
 
 def _current_cpu() -> int | None:

@@ -17,6 +17,7 @@ from fakeprovider import free_port
 from process_helpers import checkout_env, wait_ready
 from store_helpers import sqlite_url
 
+from gateway.affinity import children
 from gateway.config import DEFAULT_RULES
 
 START_TIMEOUT_S = 240  # the workers load the detection models
@@ -86,7 +87,7 @@ def test_two_workers_answer_without_delayed_ack_stalls(served: Served) -> None:
                     reason="needs Linux and two CPUs")
 def test_each_worker_has_a_core_of_its_own(served: Served) -> None:
     """gateway.affinity: every thread of a worker on one CPU, the two workers on two CPUs."""
-    workers = [pid for pid in _children(served.pid)
+    workers = [pid for pid in children(served.pid)
                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     assert len(workers) == 2
     cpus = []
@@ -95,18 +96,6 @@ def test_each_worker_has_a_core_of_its_own(served: Served) -> None:
         assert len(masks) == 1 and len(next(iter(masks))) == 1, masks
         cpus.append(next(iter(next(iter(masks)))))
     assert len(set(cpus)) == 2, cpus
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):  # ended while we looked
-                continue
-    return found
 
 
 def test_scan_reads_stdin_and_prints_json(env: dict[str, str], tmp_path: Path) -> None:

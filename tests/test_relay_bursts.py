@@ -3,15 +3,13 @@ one by one, and nothing held longer than the burst window (gateway/relay.py)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import httpx
 import pytest
-import uvicorn
-from fakeprovider import free_port
+from fakeprovider import ServerThread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,7 +17,6 @@ from starlette.routing import Route
 
 from gateway import relay
 from gateway.relay import BURST_WINDOW_S, OPENING_WRITES, BurstStreamingResponse
-from gateway.serving import NoDelayH11Protocol
 
 EVENTS = [f"data: {{\"n\": {n}}}\n\n".encode() for n in range(60)]
 
@@ -37,19 +34,8 @@ async def endpoint(request: Request) -> Response:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = free_port()
-    app = Starlette(routes=[Route("/stream", endpoint)])
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=NoDelayH11Protocol, log_level="warning",
-                            lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with ServerThread(Starlette(routes=[Route("/stream", endpoint)])) as running:
+        yield running.url
 
 
 def writes(url: str, pause_s: float, count: int) -> list[tuple[float, bytes]]:
