@@ -11,8 +11,8 @@ Three choices differ from uvicorn's defaults, all for reasons measured on the ga
   separately; the body then waits for the client's delayed ACK of the headers: 40-50 ms
   on every request on a kept-alive connection (bench/latency.py measured 50 ms added with
   two workers against 8 ms with one).
-- **One send per answer**: a response's head waits for the body written in the same
-  event-loop step (CoalescedWrites).
+- **One send per answer**: a response's head leaves with the body written after it
+  (CoalescedWrites).
 """
 
 from __future__ import annotations
@@ -35,37 +35,37 @@ class NoDelayH11Protocol(H11Protocol):
 
 
 class CoalescedWrites:
-    """A transport on which a response's head waits for what its step writes next.
+    """A transport on which a response's head leaves with the write that follows it.
 
     uvicorn writes a response's status line and headers, then its body, as two writes:
     two TCP segments, and a client that wakes up twice, once for headers without a body.
-    A head is held until the running event-loop step ends, and the writes of that step
-    join it: they leave together (bench/latency.py: about 0.3 ms less added per answer on
-    2 cores).  Any other write leaves at once: a streamed event is written in a step of its
-    own, and deferring it would only cost a scheduled callback per event.  Everything else
-    is the wrapped transport's.
+    A head is held until the next write, or until the running event-loop step ends if no
+    write follows in it, and leaves together with that write (bench/latency.py: about
+    0.3 ms less added per answer on 2 cores).  The body is never held: the first event of a
+    stream leaves as soon as it is written, even when the step goes on parsing the rest of
+    a burst.  Everything else is the wrapped transport's.
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
-        self._pending: list[bytes] = []
+        self._head = b""
 
     def write(self, data: bytes) -> None:
         if not data:
             return
-        if self._pending:
-            self._pending.append(data)
+        if self._head:
+            data, self._head = self._head + data, b""
+            self._transport.write(data)
         elif data.startswith(b"HTTP/"):  # a response head (h11 writes it in one piece)
-            self._pending.append(data)
+            self._head = data
             asyncio.get_running_loop().call_soon(self._flush)
         else:
             self._transport.write(data)
 
     def _flush(self) -> None:
-        """Send what the last step wrote (if the connection is still there to take it)."""
-        if self._pending:
-            data = b"".join(self._pending)
-            self._pending.clear()
+        """Send a head that no write followed in its step (if the connection is still there)."""
+        if self._head:
+            data, self._head = self._head, b""
             if not self._transport.is_closing():
                 self._transport.write(data)
 
@@ -74,7 +74,7 @@ class CoalescedWrites:
         self._transport.close()
 
     def abort(self) -> None:
-        self._pending.clear()  # an abort drops unsent data, as the transport's own abort does
+        self._head = b""  # an abort drops unsent data, as the transport's own abort does
         self._transport.abort()
 
     def __getattr__(self, name: str) -> Any:

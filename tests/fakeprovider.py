@@ -437,11 +437,12 @@ def free_port() -> int:
 class ServerThread:
     """Runs an ASGI app with uvicorn on 127.0.0.1 in a daemon thread."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(self, app: Any, port: int | None = None, http: Any = "h11") -> None:
+        """``http``: uvicorn's protocol (h11 by default, as `gateway serve` parses requests)."""
         self.port = port or free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on",
-            http="h11",  # as `gateway serve` runs (gateway.serving)
+            http=http,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from gateway import relay
 from gateway.relay import BURST_WINDOW_S, OPENING_WRITES, BurstStreamingResponse
+from gateway.serving import NoDelayH11Protocol
 
 EVENTS = [f"data: {{\"n\": {n}}}\n\n".encode() for n in range(60)]
 
@@ -27,22 +28,46 @@ async def events(pause_s: float, count: int) -> AsyncIterator[bytes]:
         await anyio.sleep(pause_s)
 
 
+async def parsed_burst(count: int, parse_s: float) -> AsyncIterator[bytes]:
+    """A burst already received: every event after the first costs ``parse_s`` of work
+    (blocking, as parsing is) and none waits for the network."""
+    yield EVENTS[0]
+    for event in EVENTS[1:count]:
+        time.sleep(parse_s)
+        yield event
+
+
 async def endpoint(request: Request) -> Response:
-    pause_s, count = float(request.query_params["pause"]), int(request.query_params["count"])
-    return BurstStreamingResponse(events(pause_s, count), media_type="text/event-stream")
+    count = int(request.query_params["count"])
+    if "parse" in request.query_params:
+        body = parsed_burst(count, float(request.query_params["parse"]))
+    else:
+        body = events(float(request.query_params["pause"]), count)
+    return BurstStreamingResponse(body, media_type="text/event-stream")
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with ServerThread(Starlette(routes=[Route("/stream", endpoint)])) as running:
+    """The relay behind the gateway's own HTTP protocol (gateway.serving)."""
+    with ServerThread(Starlette(routes=[Route("/stream", endpoint)]), http=NoDelayH11Protocol) as running:
         yield running.url
 
 
-def writes(url: str, pause_s: float, count: int) -> list[tuple[float, bytes]]:
+def writes(url: str, pause_s: float, count: int, **params: float) -> list[tuple[float, bytes]]:
     """Each HTTP chunk the client got (one per write of the server), with its arrival time."""
     started = time.perf_counter()
-    with httpx.stream("GET", f"{url}/stream", params={"pause": pause_s, "count": count}) as answer:
+    with httpx.stream("GET", f"{url}/stream", params={"pause": pause_s, "count": count, **params}) as answer:
         return [(time.perf_counter() - started, chunk) for chunk in answer.iter_raw()]
+
+
+def test_the_first_event_leaves_before_the_rest_of_its_burst_is_parsed(server: str) -> None:
+    """A provider's first events often arrive with its headers, in one read with many
+    more: the first must not wait while the rest are parsed (20 x 5 ms here)."""
+    got = writes(server, 0, 20, parse=0.005)
+    assert b"".join(chunk for _, chunk in got) == b"".join(EVENTS[:20])
+    first_at, first = got[0]
+    assert first == EVENTS[0]
+    assert first_at < 0.03 < 0.09 < got[-1][0], [round(t, 3) for t, _ in got]
 
 
 def test_a_burst_leaves_in_a_few_writes(server: str) -> None:

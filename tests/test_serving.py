@@ -43,24 +43,31 @@ class RecordingTransport:
         return f"info:{name}"
 
 
-def test_a_head_waits_for_the_writes_of_its_step_and_other_writes_leave_at_once() -> None:
+def test_a_head_leaves_with_the_next_write_or_at_the_end_of_its_step() -> None:
     async def scenario() -> list[list[bytes]]:
         transport = RecordingTransport()
         writes = CoalescedWrites(transport)  # type: ignore[arg-type]
         writes.write(b"HTTP/1.1 200 OK\r\n\r\n")
         writes.write(b"")
+        seen = [list(transport.sent)]  # the head waits
         writes.write(BODY)
-        seen = [list(transport.sent)]
+        seen.append(list(transport.sent))  # and leaves with the body, without waiting for the step's end
+        writes.write(b"next event")  # no head waits: it leaves at once
+        seen.append(list(transport.sent))
+        writes.write(b"HTTP/1.1 200 OK\r\n\r\n")  # the next answer's head, alone in its step
         await asyncio.sleep(0)  # the step ends
         seen.append(list(transport.sent))
-        writes.write(b"next event")  # a streamed event: no head waits, so it leaves now
+        await asyncio.sleep(0)  # the flush scheduled for the first head found nothing left to send
         seen.append(list(transport.sent))
         return seen
 
-    before, after_step, after_next = asyncio.run(scenario())
-    assert before == []
-    assert after_step == [b"HTTP/1.1 200 OK\r\n\r\n" + BODY]
-    assert after_next == [b"HTTP/1.1 200 OK\r\n\r\n" + BODY, b"next event"]
+    waiting, with_body, next_event, head_alone, later = asyncio.run(scenario())
+    answer = b"HTTP/1.1 200 OK\r\n\r\n" + BODY
+    assert waiting == []
+    assert with_body == [answer]
+    assert next_event == [answer, b"next event"]
+    assert head_alone == [answer, b"next event", b"HTTP/1.1 200 OK\r\n\r\n"]
+    assert later == head_alone
 
 
 def test_close_sends_first_abort_drops_and_the_rest_is_the_transports() -> None:
