@@ -29,6 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from gateway.serving import GatewayHttpProtocol
+
 ECHO = "ECHO:\n"
 
 
@@ -437,8 +439,8 @@ def free_port() -> int:
 class ServerThread:
     """Runs an ASGI app with uvicorn on 127.0.0.1 in a daemon thread."""
 
-    def __init__(self, app: Any, port: int | None = None, http: Any = "h11") -> None:
-        """``http``: uvicorn's protocol (h11 by default, as `gateway serve` parses requests)."""
+    def __init__(self, app: Any, port: int | None = None, http: Any = GatewayHttpProtocol) -> None:
+        """``http``: uvicorn's protocol (by default the one `gateway serve` runs)."""
         self.port = port or free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on",

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from gateway import relay
 from gateway.relay import BURST_WINDOW_S, OPENING_WRITES, BurstStreamingResponse
-from gateway.serving import NoDelayH11Protocol
+from gateway.serving import GatewayHttpProtocol
 
 EVENTS = [f"data: {{\"n\": {n}}}\n\n".encode() for n in range(60)]
 
@@ -49,7 +49,7 @@ async def endpoint(request: Request) -> Response:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """The relay behind the gateway's own HTTP protocol (gateway.serving)."""
-    with ServerThread(Starlette(routes=[Route("/stream", endpoint)]), http=NoDelayH11Protocol) as running:
+    with ServerThread(Starlette(routes=[Route("/stream", endpoint)]), http=GatewayHttpProtocol) as running:
         yield running.url
 
 

@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from fakeprovider import free_port
 
-from gateway.serving import CoalescedWrites, NoDelayH11Protocol
+from gateway.serving import CoalescedWrites, GatewayHttpProtocol, split_target
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: gateway\r\n\r\n"
 BODY = b'{"ok": true}'
@@ -101,8 +101,8 @@ async def answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
 @pytest.fixture
 def server() -> Iterator[int]:
     port = free_port()
-    config = uvicorn.Config(answer, host="127.0.0.1", port=port, http=NoDelayH11Protocol, log_level="warning",
-                            lifespan="off")
+    config = uvicorn.Config(answer, host="127.0.0.1", port=port, http=GatewayHttpProtocol,
+                            log_level="warning", lifespan="off")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -123,3 +123,16 @@ def test_an_answer_arrives_in_one_segment(server: int) -> None:
             client.sendall(REQUEST)
             first = client.recv(65536)
             assert first.endswith(b"\r\n\r\n" + BODY), first
+
+
+@pytest.mark.parametrize(("target", "path", "query"), [
+    (b"/v1/chat/completions", "/v1/chat/completions", b""),
+    (b"/v1/me/usage?limit=5", "/v1/me/usage", b"limit=5"),
+    (b"/v1/models%2F..%2Fadmin?x=%20", "/v1/models/../admin", b"x=%20"),
+    (b"http://api.openai.com/v1/chat/completions", "http://api.openai.com/v1/chat/completions", b""),
+    (b"//api.openai.com/v1/chat/completions?a", "//api.openai.com/v1/chat/completions", b"a"),
+])
+def test_the_app_gets_the_request_target_as_it_came(target: bytes, path: str, query: bytes) -> None:
+    """The split uvicorn's h11 protocol makes: a target that is not a plain path stays one."""
+    assert split_target(target) == (path, target.partition(b"?")[0], query)
+    assert split_target(target, "/gw")[0] == "/gw" + path
