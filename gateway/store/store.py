@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway import auth
 from gateway.core import Finding, Principal, UseRecord
 from gateway.store import chain
-from gateway.store.lookup import KeptQuery
+from gateway.store.kept import KeptConnections, Prepared
 from gateway.store.migrate import upgrade
 from gateway.store.models import ApiKey, ChainHead, UseLog, User
 
@@ -118,7 +118,13 @@ class Store:
         self._writing = self._engine.execution_options(sqlite_immediate=True)
         self._session = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(self._writing, expire_on_commit=False)
-        self._key_lookup = KeptQuery(self._engine, AUTHENTICATE)
+        # The statements of every request, on connections kept for them (gateway.store.kept).
+        self._kept = KeptConnections(self._engine)
+        dialect = self._engine.dialect
+        self._authenticate, self._lock_head_sql, self._insert_log, self._move_head = (
+            Prepared(statement, dialect) for statement in (AUTHENTICATE, LOCK_HEAD, INSERT_LOG, MOVE_HEAD))
+        # Appends take the database's write lock up front (SQLite; PostgreSQL locks the head row).
+        self._begin_write = "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"
 
     @classmethod
     def from_env(cls) -> Store:
@@ -130,7 +136,7 @@ class Store:
             upgrade(conn)
 
     def close(self) -> None:
-        self._key_lookup.close()
+        self._kept.close()
         self._engine.dispose()
 
     def ping(self) -> None:
@@ -190,8 +196,8 @@ class Store:
         """
         digest = auth.hash_key(raw_key)
         # Every request runs this: one SELECT on connections kept for it, a tenth of what
-        # a pooled Connection costs (gateway.store.lookup).
-        found = self._key_lookup.first({"digest": digest})
+        # a pooled Connection costs (gateway.store.kept).
+        found = self._kept.first(self._authenticate, {"digest": digest})
         if found is None:
             return None
         # The index lookup already matched; the constant-time compare keeps the final
@@ -234,23 +240,28 @@ class Store:
     def record_uses(self, records: list[UseRecord]) -> None:
         """Append records, in order, to the chained use log in one transaction.
 
-        Every request writes one, so this uses Core statements on one connection (lock
-        the head, insert, move the head) rather than the ORM's unit of work, which costs
-        several times as much CPU for the same statements.  Records written together share
-        the head's lock hold and the commit (gateway.log_writer).
+        Every request writes one, so the statements (lock the head, insert, move the head)
+        run on a kept connection (gateway.store.kept) rather than through a session or a
+        pooled Connection, which cost several times as much CPU for the same statements.
+        Records written together share the head's lock hold and the commit
+        (gateway.log_writer).
         """
         if not records:
             return
-        with self._writing.begin() as connection:
-            head = connection.execute(LOCK_HEAD).one()
+        with self._kept.transaction(self._begin_write) as cursor:
+            cursor.execute(self._lock_head_sql.sql, self._lock_head_sql.params({}))
+            head = self._lock_head_sql.row(cursor.fetchone())
+            if head is None:
+                raise RuntimeError("the use log has no chain head: run the migrations")
             last_id, last_hash = head.last_id, head.last_hash
             rows = []
             for record in records:
                 row = _chained_row(last_id, last_hash, record)
-                rows.append({COLUMN_OF[name]: value for name, value in row.items()})
+                rows.append(self._insert_log.params({COLUMN_OF[name]: value for name, value in row.items()}))
                 last_id, last_hash = row["id"], row["hash"]
-            connection.execute(INSERT_LOG, rows)
-            connection.execute(MOVE_HEAD, {"new_last_id": last_id, "new_last_hash": last_hash})
+            cursor.executemany(self._insert_log.sql, rows)
+            cursor.execute(self._move_head.sql,
+                           self._move_head.params({"new_last_id": last_id, "new_last_hash": last_hash}))
 
     def _lock_head(self, session: Session) -> ChainHead:
         query = select(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID).with_for_update()
