@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_sensitive_speed import _phrase_sets
 
-from gateway.detect.literals import LiteralIndex, Vocabulary
+from gateway.detect.literals import LiteralIndex
 from gateway.sensitive.credentials import _CANDIDATE, _has_candidate
 from gateway.sensitive.detector import SensitiveDetector
 from gateway.sensitive.patterns import LabelledPhrases, PhraseBook
@@ -119,7 +119,7 @@ def test_a_lowered_word_is_the_word_at_the_same_place_of_the_lowered_text(text: 
 def test_literal_index_of_few_or_many_literals_agrees_with_substring_search(
         text: str, extra: list[str]) -> None:
     for literals in (extra, [*extra, *(f"lit{i}" for i in range(30)), "a b", "é", " "]):
-        assert LiteralIndex(literals).present(Vocabulary(text)) == {lit for lit in literals if lit in text}
+        assert LiteralIndex(literals).present(text) == {lit for lit in literals if lit in text}
 
 
 @settings(max_examples=300, deadline=None)

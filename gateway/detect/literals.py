@@ -14,8 +14,10 @@ no literal, which just means the regex always runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import cached_property
+
+from ahocorasick_rs import MATCHKIND_STANDARD, AhoCorasick
 
 # Escapes that stand for a class or a position, never for one literal character.
 _CLASS_ESCAPES = frozenset("wdsWDSbBAZ")
@@ -29,9 +31,7 @@ _BRACES = re.compile(r"\{\d*(?:,\d*)?\}")
 _WORD_RUN = re.compile(r"\w+")
 # Flags at the very start of a pattern ("(?i)") apply to all of it and are in pattern.flags.
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
-_TRIGRAMS = re.compile(r"(?=(\w{3}))")
-_KEY_LENGTH = 3
-# Up to this many literals, searching each in the text costs less than the text's Vocabulary.
+# Up to this many literals, searching each in the text costs less than a call into the automaton.
 _FEW_LITERALS = 16
 
 
@@ -90,34 +90,15 @@ def satisfied(clauses: tuple[tuple[str, ...], ...], present: set[str] | frozense
 
 
 class Vocabulary:
-    """The distinct words of one text, to look for many literals at once.
-
-    A literal of word characters can only occur inside one word, so it occurs in the text
-    exactly when it occurs in the distinct words joined by spaces: a string far shorter
-    than a long prompt, which repeats its words.  Its trigrams (one C-level pass) tell
-    which literals can be there at all, so most literals cost one set probe.
-    """
+    """The distinct words of one text, worked out once for the lists that look words up."""
 
     def __init__(self, text: str) -> None:
         self.text = text
 
     @cached_property
     def words(self) -> frozenset[str]:
-        """Worked out on first use: an index of few literals only searches ``text``."""
+        """Worked out on first use: a text whose lists look up no word never needs them."""
         return distinct_words(self.text)
-
-    @cached_property
-    def joined(self) -> str:
-        return " ".join(self.words)
-
-    @cached_property
-    def trigrams(self) -> frozenset[str]:
-        return trigrams(self.joined)
-
-
-def trigrams(text: str) -> frozenset[str]:
-    """Every run of three word characters in ``text`` (overlapping)."""
-    return frozenset(_TRIGRAMS.findall(text))
 
 
 def distinct_words(text: str) -> frozenset[str]:
@@ -147,55 +128,25 @@ def distinct_matches(text: str, word: re.Pattern[str], is_one_word: Callable[[st
 class LiteralIndex:
     """Which of a fixed set of literals occur in a text (the same answer as ``in`` for each).
 
-    A literal is keyed by its longest run of word characters: that run occurs in the text
-    only inside a word, so the Vocabulary's trigrams and joined words rule most literals
-    out without a search of the whole text.  Only literals without a word character
-    (" ", "@") are always searched in the text itself.  So are all literals of an index of
-    only a few: then the Vocabulary (words, trigrams) would cost more than it saves.
+    The rule files give a thousand literals and more; the index finds all of them in one
+    pass over the text with an Aho-Corasick automaton (ahocorasick-rs, Apache-2.0), every
+    occurrence, overlapping ones included.  An index of only a few literals tests each
+    with ``in`` (a C substring search), cheaper than a call into the automaton.
     """
 
     def __init__(self, literals: Iterable[str]) -> None:
-        self._by_trigram: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
-        self._short: list[tuple[str, str]] = []  # keys of one or two characters
-        self._unkeyed: list[str] = []
         self._literals = sorted(set(literals))
-        self._few = len(self._literals) <= _FEW_LITERALS
-        for literal in self._literals:
-            key = max(_WORD_RUN.findall(literal), key=len, default="")
-            if len(key) >= _KEY_LENGTH:
-                self._by_trigram.setdefault(key[:_KEY_LENGTH], []).append((key, literal, trigrams(key)))
-            elif key:
-                self._short.append((key, literal))
-            else:
-                self._unkeyed.append(literal)
-        self._trigrams = frozenset(self._by_trigram)
+        searched = [literal for literal in self._literals if literal]
+        # The empty string is in every text; the automaton takes only real patterns.
+        self._always = set(self._literals) - set(searched)
+        self._automaton = (AhoCorasick(searched, matchkind=MATCHKIND_STANDARD)
+                           if len(searched) > _FEW_LITERALS else None)
 
-    def present(self, vocabulary: Vocabulary) -> set[str]:
-        """The literals that occur in the vocabulary's text."""
-        text = vocabulary.text
-        if self._few:
+    def present(self, text: str) -> set[str]:
+        """The literals that occur in ``text``."""
+        if self._automaton is None:
             return {literal for literal in self._literals if literal in text}
-        found = {literal for literal in self._unkeyed if literal in text}
-        found.update(self._keyed(self._short, vocabulary))
-        present = vocabulary.trigrams
-        for trigram in self._trigrams & present:
-            gated = [(key, literal) for key, literal, needed in self._by_trigram[trigram]
-                     if needed <= present]
-            found.update(self._keyed(gated, vocabulary))
-        return found
-
-    @staticmethod
-    def _keyed(literals: Iterable[tuple[str, str]], vocabulary: Vocabulary) -> Iterator[str]:
-        """The literals whose key is in a word of the text, and which are in the text.
-
-        A key of three or more characters comes here only when each of its trigrams is a
-        trigram of the text's words (a set test), which it must be to be in a word: most
-        keys that share a first trigram with a word stop there, before a substring search.
-        Many keys that pass are whole words of the text, which a set probe settles.
-        """
-        words, joined, text = vocabulary.words, vocabulary.joined, vocabulary.text
-        return (literal for key, literal in literals
-                if (key in words or key in joined) and (key == literal or literal in text))
+        return self._always.union(self._automaton.find_matches_as_strings(text, overlapping=True))
 
 
 def requires_digit(pattern: re.Pattern[str]) -> bool:

@@ -307,8 +307,8 @@ class _TextHits:
     def present(self, cased: bool) -> set[str]:
         """The literals of the book's regex entries that occur in the text (of that casing)."""
         if cased not in self._present:
-            vocabulary = self._text.cased_vocabulary if cased else self._text.lower_vocabulary
-            self._present[cased] = self._indexes.literals[cased].present(vocabulary)
+            text = self._text.cased if cased else self._text.lower
+            self._present[cased] = self._indexes.literals[cased].present(text)
         return self._present[cased]
 
 
