@@ -101,7 +101,7 @@ def test_an_append_that_fails_midway_leaves_nothing_behind(url: str, monkeypatch
     def fail(values: object) -> object:
         raise RuntimeError("after the insert, before the head moves")
 
-    monkeypatch.setattr(store._move_head, "params", fail)
+    monkeypatch.setattr(store._sql_move_head, "params", fail)
     with pytest.raises(RuntimeError):
         store.record_uses([_record(2), _record(3)])
     monkeypatch.undo()

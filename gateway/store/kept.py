@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -66,6 +66,12 @@ class Prepared:
             converted[name] = convert(converted[name])
         return tuple(converted[name] for name in self._order) if self._order else converted
 
+    def execute(self, cursor: DBAPICursor, values: Mapping[str, Any]) -> None:
+        cursor.execute(self.sql, self.params(values))
+
+    def executemany(self, cursor: DBAPICursor, rows: Sequence[Mapping[str, Any]]) -> None:
+        cursor.executemany(self.sql, [self.params(values) for values in rows])
+
     def row(self, raw: Any) -> Any | None:
         """A named tuple of the selected columns from a DBAPI row (None stays None)."""
         if raw is None:
@@ -92,25 +98,26 @@ class KeptConnections:
 
     def first(self, statement: Prepared, values: Mapping[str, Any]) -> Any | None:
         """The first row of a read, or None."""
-        connection, cursor = self._started(statement.sql, statement.params(values))
-        with self._dropped_on_error(connection):
-            try:
-                row = statement.row(cursor.fetchone())
-            finally:
-                cursor.close()
-        self._keep(connection)
-        return row
+        with self._cursor(statement.sql, statement.params(values)) as cursor:
+            return statement.row(cursor.fetchone())
 
     @contextmanager
     def transaction(self, begin: str = "BEGIN") -> Iterator[DBAPICursor]:
         """A cursor inside a transaction opened by ``begin`` (SQLite: ``BEGIN IMMEDIATE`` to
         take the write lock first), committed when the block ends, rolled back (by dropping
         the connection) if it raises."""
-        connection, cursor = self._started(begin, None)
+        with self._cursor(begin, None) as cursor:
+            yield cursor
+            cursor.execute("COMMIT")
+
+    @contextmanager
+    def _cursor(self, sql: str, params: Any) -> Iterator[DBAPICursor]:
+        """A cursor that has run ``sql``; its connection is kept again when the block ends,
+        and dropped if the block raises."""
+        connection, cursor = self._started(sql, params)
         with self._dropped_on_error(connection):
             try:
                 yield cursor
-                cursor.execute("COMMIT")
             finally:
                 cursor.close()
         self._keep(connection)

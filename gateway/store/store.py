@@ -121,7 +121,7 @@ class Store:
         # The statements of every request, on connections kept for them (gateway.store.kept).
         self._kept = KeptConnections(self._engine)
         dialect = self._engine.dialect
-        self._authenticate, self._lock_head_sql, self._insert_log, self._move_head = (
+        self._sql_authenticate, self._sql_lock_head, self._sql_insert_log, self._sql_move_head = (
             Prepared(statement, dialect) for statement in (AUTHENTICATE, LOCK_HEAD, INSERT_LOG, MOVE_HEAD))
         # Appends take the database's write lock up front (SQLite; PostgreSQL locks the head row).
         self._begin_write = "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"
@@ -197,7 +197,7 @@ class Store:
         digest = auth.hash_key(raw_key)
         # Every request runs this: one SELECT on connections kept for it, a tenth of what
         # a pooled Connection costs (gateway.store.kept).
-        found = self._kept.first(self._authenticate, {"digest": digest})
+        found = self._kept.first(self._sql_authenticate, {"digest": digest})
         if found is None:
             return None
         # The index lookup already matched; the constant-time compare keeps the final
@@ -249,19 +249,18 @@ class Store:
         if not records:
             return
         with self._kept.transaction(self._begin_write) as cursor:
-            cursor.execute(self._lock_head_sql.sql, self._lock_head_sql.params({}))
-            head = self._lock_head_sql.row(cursor.fetchone())
+            self._sql_lock_head.execute(cursor, {})
+            head = self._sql_lock_head.row(cursor.fetchone())
             if head is None:
                 raise RuntimeError("the use log has no chain head: run the migrations")
             last_id, last_hash = head.last_id, head.last_hash
             rows = []
             for record in records:
                 row = _chained_row(last_id, last_hash, record)
-                rows.append(self._insert_log.params({COLUMN_OF[name]: value for name, value in row.items()}))
+                rows.append({COLUMN_OF[name]: value for name, value in row.items()})
                 last_id, last_hash = row["id"], row["hash"]
-            cursor.executemany(self._insert_log.sql, rows)
-            cursor.execute(self._move_head.sql,
-                           self._move_head.params({"new_last_id": last_id, "new_last_hash": last_hash}))
+            self._sql_insert_log.executemany(cursor, rows)
+            self._sql_move_head.execute(cursor, {"new_last_id": last_id, "new_last_hash": last_hash})
 
     def _lock_head(self, session: Session) -> ChainHead:
         query = select(ChainHead).where(ChainHead.id == CHAIN_HEAD_ID).with_for_update()
