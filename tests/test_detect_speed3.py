@@ -12,13 +12,21 @@ import re
 from pathlib import Path
 
 import pytest
+from detect_secrets.plugins.base import RegexBasedDetector
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.detect.literals import caseless_literals, may_match
 from gateway.detect.rules import DEFAULT_DETECTION_RULES, PatternRule, load_rules
 from gateway.detect.scan import AnchoredScanner
-from gateway.sensitive.credentials import _CANDIDATE, CredentialRules, _has_candidate, _keyword_fold
+from gateway.sensitive.credentials import (
+    _CANDIDATE,
+    CredentialRules,
+    _has_candidate,
+    _keyword_fold,
+    _plugin_spans,
+    _regex_spans,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [m["content"] for line in (ROOT / "eval" / "holdout.jsonl").read_text(encoding="utf-8").splitlines()
@@ -137,3 +145,55 @@ def test_has_candidate_on_prompts() -> None:
     for text in TEXTS:
         for line in text.split("\n"):
             assert _has_candidate(line) == (_CANDIDATE.search(line) is not None), line
+
+
+def _every_regex_hits(rules: CredentialRules, text: str) -> list[tuple[int, int, str]]:
+    """CredentialRules.find without the literal gates: every pattern and plugin runs on
+    every line that has a candidate (the plain computation the gates must not change)."""
+    hits: dict[tuple[int, int], str] = {}
+    offset = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        found = [hit for name, pattern in rules._patterns.items() for match in pattern.finditer(line)
+                 for hit in rules._accept(line, offset, match.span("secret"), f"credential.{name}")]
+        found += rules._keyword_hits(line, offset)
+        if _CANDIDATE.search(line):
+            for plugin in rules._plugins:
+                rule = f"credential.{type(plugin).__name__}"
+                spans = ([span for pattern in plugin.denylist for span in _regex_spans(pattern, line)]
+                         if isinstance(plugin, RegexBasedDetector) else _plugin_spans(plugin, line, number))
+                found += [hit for span in spans for hit in rules._accept(line, offset, span, rule)]
+        hits.update(((hit.start, hit.end), hit.rule_id) for hit in found)
+        offset += len(line) + 1
+    hits.update(((hit.start, hit.end), hit.rule_id) for hit in rules._csv_hits(lines))
+    return sorted((start, end, rule) for (start, end), rule in hits.items())
+
+
+SECRET_PIECES = st.sampled_from([
+    "sk-", "sk-ant-", "sk-proj-", "AIza", "live_", "test_", "AKIA", "ASIA", "ghp_", "glpat-", "eyJ", "SG.",
+    "xoxb-", "sq0csp-", "sk_live_", "rk_live_", "AC", "SK", "AccountKey=", "-----BEGIN RSA PRIVATE KEY",
+    "postgres://", "u:p4ss@", "@", ":", "=", ".", "-", "_", "/", " ", "\n", '"', "Bearer ", "password: ",
+    "wachtwoord ", "1234567890", "abcdefghijKLMNOPqrst", "Qz7!kLm2pX", "0123456789abcdef" * 2,
+])
+
+
+def _credential_hits(rules: CredentialRules, text: str) -> list[tuple[int, int, str]]:
+    return sorted((f.start, f.end, f.rule_id) for f in rules.find(text, 0, "en"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(SECRET_PIECES, max_size=25).map("".join))
+def test_the_literal_gate_only_skips_regexes_that_cannot_match(text: str) -> None:
+    assert _credential_hits(CREDENTIALS, text) == _every_regex_hits(CREDENTIALS, text)
+
+
+def test_the_literal_gate_finds_what_every_regex_finds_in_prompts() -> None:
+    found = 0
+    for text in [*TEXTS, "OPENAI_API_KEY=sk-proj-Qw3rTy8uIoPaSdFgHjKlZx9cVbNm12",
+                 "DATABASE_URL=postgres://app:Tr0ub4dor3@db.internal:5432/prod",
+                 "token ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ and "
+                 "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc123def"]:
+        expected = _every_regex_hits(CREDENTIALS, text)
+        assert _credential_hits(CREDENTIALS, text) == expected, text
+        found += len(expected)
+    assert found >= 4

@@ -14,8 +14,9 @@ no literal, which just means the regex always runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from functools import cached_property
+from typing import Generic, TypeVar
 
 from ahocorasick_rs import MATCHKIND_STANDARD, AhoCorasick
 
@@ -33,6 +34,8 @@ _WORD_RUN = re.compile(r"\w+")
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 # Up to this many literals, searching each in the text costs less than a call into the automaton.
 _FEW_LITERALS = 16
+
+K = TypeVar("K", bound=Hashable)
 
 
 class _Unknown(Exception):
@@ -136,17 +139,57 @@ class LiteralIndex:
 
     def __init__(self, literals: Iterable[str]) -> None:
         self._literals = sorted(set(literals))
-        searched = [literal for literal in self._literals if literal]
         # The empty string is in every text; the automaton takes only real patterns.
-        self._always = set(self._literals) - set(searched)
-        self._automaton = (AhoCorasick(searched, matchkind=MATCHKIND_STANDARD)
-                           if len(searched) > _FEW_LITERALS else None)
+        self._always = {literal for literal in self._literals if not literal}
+        # A single character ("@", ":", ".") may occur hundreds of times in a text, and the
+        # automaton reports every occurrence: ``in`` stops at the first.
+        self._tested = [literal for literal in self._literals if len(literal) == 1]
+        searched = [literal for literal in self._literals if len(literal) > 1]
+        if len(searched) <= _FEW_LITERALS:
+            self._tested += searched
+            searched = []
+        self._automaton = AhoCorasick(searched, matchkind=MATCHKIND_STANDARD) if searched else None
 
     def present(self, text: str) -> set[str]:
         """The literals that occur in ``text``."""
-        if self._automaton is None:
-            return {literal for literal in self._literals if literal in text}
-        return self._always.union(self._automaton.find_matches_as_strings(text, overlapping=True))
+        found = {literal for literal in self._tested if literal in text}
+        if self._always:
+            found |= self._always
+        if self._automaton is not None:
+            found.update(self._automaton.find_matches_as_strings(text, overlapping=True))
+        return found
+
+
+class ClauseIndex(Generic[K]):
+    """Which of many entries (regexes, each with its literal sets from required_literals)
+    may match a text, from the literals found in it (LiteralIndex.present).
+
+    An entry is looked at only when a literal of its first, most telling set occurs; an
+    entry without literal sets always may match.
+    """
+
+    def __init__(self, entries: Iterable[tuple[K, tuple[tuple[str, ...], ...]]]) -> None:
+        self._clauses = dict(entries)
+        self._always = [key for key, clauses in self._clauses.items() if not clauses]
+        self._by_first: dict[str, list[K]] = {}
+        for key, clauses in self._clauses.items():
+            for literal in clauses[0] if clauses else ():
+                self._by_first.setdefault(literal, []).append(key)
+        # ``present`` may come from an index with other literals too: only these are looked up.
+        self._firsts = frozenset(self._by_first)
+
+    def __bool__(self) -> bool:
+        return bool(self._clauses)
+
+    def literals(self) -> set[str]:
+        """Every literal of every entry (what the LiteralIndex must find)."""
+        return {literal for clauses in self._clauses.values() for clause in clauses for literal in clause}
+
+    def candidates(self, present: set[str]) -> list[K]:
+        """The entries whose every literal set has a literal in ``present``: the always
+        entries first, then the others in no particular order."""
+        first = {key for literal in self._firsts & present for key in self._by_first[literal]}
+        return [*self._always, *(key for key in first if satisfied(self._clauses[key], present))]
 
 
 def requires_digit(pattern: re.Pattern[str]) -> bool:

@@ -39,7 +39,7 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
 from gateway.core import Finding
-from gateway.detect.literals import caseless_literals, may_match, required_literals
+from gateway.detect.literals import ClauseIndex, LiteralIndex, caseless_literals, required_literals, satisfied
 
 CREDENTIAL = "CREDENTIAL"
 
@@ -92,6 +92,7 @@ _KEYWORD_GATE = re.compile("|".join(DENYLIST), re.IGNORECASE)
 _KEYWORD_SPELLINGS = tuple(dict.fromkeys(
     spelling for word in DENYLIST for spelling in (word.replace("_?", "_"), word.replace("_?", ""))
 ))
+_KEYWORD_INDEX = LiteralIndex(_KEYWORD_SPELLINGS)
 
 
 @dataclass(frozen=True)
@@ -121,15 +122,23 @@ class CredentialRules:
         # "wachtwoord Welkom!Gent2025#": no separator, so the value must look like a password.
         self._bare = re.compile(rf"(?i)(?<![\w])(?:{keywords})[\w-]*\s+[\"']?(?P<secret>{_VALUE})")
         self._header = re.compile(rf"(?i)^(?:{keywords})$")
-        self._keyword_words = tuple(k.lower() for k in data["keywords"])
+        self._keyword_words = LiteralIndex(k.lower() for k in data["keywords"])
         self._placeholders = [re.compile(p) for p in data["placeholders"]]
         self._plugins = [plugin() for plugin in _PLUGINS]
-        # What every match of a regex plugin's patterns contains (None: not a regex plugin).
-        self._plugin_literals = [
-            [required_literals(p) for p in plugin.denylist]
-            if isinstance(plugin, RegexBasedDetector) else None
+        # Every regex of the patterns and of the regex plugins, gated by the literals each
+        # match contains (found in a line in one pass); the other plugins always run.
+        self._pattern_gate = ClauseIndex((name, self._literals[name]) for name in self._patterns)
+        self._plugin_steps = [
+            (f"credential.{type(plugin).__name__}", plugin, pattern)
             for plugin in self._plugins
+            for pattern in (plugin.denylist if isinstance(plugin, RegexBasedDetector) else [None])
         ]
+        self._plugin_gate = ClauseIndex(
+            (index, required_literals(pattern) if pattern is not None else ())
+            for index, (_rule, _plugin, pattern) in enumerate(self._plugin_steps))
+        self._line_literals = LiteralIndex(self._pattern_gate.literals() | self._plugin_gate.literals())
+        self._folded_literals = LiteralIndex(
+            literal for clauses in self._caseless.values() for clause in clauses for literal in clause)
 
     def find(self, text: str, segment: int, language: str) -> list[Finding]:
         """CREDENTIAL findings in one text."""
@@ -157,30 +166,34 @@ class CredentialRules:
         yield from self._csv_hits(lines)
 
     def _line_hits(self, line: str, offset: int, number: int) -> Iterator[_Hit]:
-        folded: str | None = None
-        for name, pattern in self._patterns.items():
-            if not may_match(self._literals[name], line):
-                continue
+        present = self._line_literals.present(line)
+        folded_present: set[str] | None = None
+        for name in _in_order(self._pattern_gate.candidates(present), self._patterns):
             if self._caseless[name]:
-                folded = _keyword_fold(line) if folded is None else folded
-                if not may_match(self._caseless[name], folded):
+                if folded_present is None:
+                    folded_present = self._folded_literals.present(_keyword_fold(line))
+                if not satisfied(self._caseless[name], folded_present):
                     continue
-            for match in pattern.finditer(line):
+            for match in self._patterns[name].finditer(line):
                 yield from self._accept(line, offset, match.span("secret"), f"credential.{name}")
         yield from self._keyword_hits(line, offset)
         if not _has_candidate(line):
             return
-        for plugin, literals in zip(self._plugins, self._plugin_literals, strict=True):
-            if isinstance(plugin, KeywordDetector) and not _may_have_keyword(line):
+        for index in sorted(self._plugin_gate.candidates(present)):
+            rule, plugin, pattern = self._plugin_steps[index]
+            if pattern is not None:
+                spans = _regex_spans(pattern, line)
+            elif isinstance(plugin, KeywordDetector) and not _may_have_keyword(line):
                 continue
-            rule = f"credential.{type(plugin).__name__}"
-            for span in _plugin_spans(plugin, line, number, literals):
+            else:
+                spans = _plugin_spans(plugin, line, number)
+            for span in spans:
                 yield from self._accept(line, offset, span, rule)
 
     def _keyword_hits(self, line: str, offset: int) -> Iterator[_Hit]:
         """Values after a password keyword (a substring test skips the regexes on most lines)."""
         lower = line.lower()
-        if not any(word in lower for word in self._keyword_words):
+        if not self._keyword_words.present(lower):
             return
         for match in self._keyword.finditer(line):
             yield from self._accept(line, offset, match.span("secret"), "credential.keyword")
@@ -223,28 +236,31 @@ class CredentialRules:
             yield _Hit(offset + span[0], offset + span[1], rule_id)
 
 
-def _plugin_spans(plugin: BasePlugin, line: str, number: int,
-                  literals: list[tuple[tuple[str, ...], ...]] | None = None) -> Iterator[tuple[int, int]]:
-    """Spans of a plugin's secrets in ``line``.
+def _regex_spans(pattern: re.Pattern[str], line: str) -> Iterator[tuple[int, int]]:
+    """Spans of the secrets a regex plugin's pattern finds in ``line``.
 
-    Regex plugins report their first group, which is sometimes only a prefix ("ghp"
-    of a GitHub token): their patterns are run here and the whole match is kept unless
-    the group itself is a plausible secret (the password of a URL).  ``literals`` (one
-    entry per pattern, see literals.may_match) skips the patterns that cannot match.
+    The plugins report the first group, which is sometimes only a prefix ("ghp" of a
+    GitHub token): the whole match is kept unless the group itself is a plausible secret
+    (the password of a URL).
     """
-    if isinstance(plugin, RegexBasedDetector):
-        for index, pattern in enumerate(plugin.denylist):
-            if literals is not None and not may_match(literals[index], line):
-                continue
-            for match in pattern.finditer(line):
-                group = match.span(1) if match.re.groups else match.span()
-                yield group if group[1] - group[0] >= _MIN_SECRET_LEN else match.span()
-        return
+    for match in pattern.finditer(line):
+        group = match.span(1) if match.re.groups else match.span()
+        yield group if group[1] - group[0] >= _MIN_SECRET_LEN else match.span()
+
+
+def _plugin_spans(plugin: BasePlugin, line: str, number: int) -> Iterator[tuple[int, int]]:
+    """Spans of the secrets a plugin that is not a regex plugin finds in ``line``."""
     for secret in plugin.analyze_line(filename=_FILENAME, line=line, line_number=number):
         value = secret.secret_value or ""
         start = line.find(value) if value else -1
         if start >= 0:
             yield start, start + len(value)
+
+
+def _in_order(chosen: list[str], order: dict[str, re.Pattern[str]]) -> list[str]:
+    """The chosen names in the rule file's order (later findings of a span win its rule id)."""
+    picked = set(chosen)
+    return [name for name in order if name in picked]
 
 
 def _has_candidate(line: str) -> bool:
@@ -266,7 +282,7 @@ def _has_candidate(line: str) -> bool:
 def _may_have_keyword(line: str) -> bool:
     """False when no denylist word of the KeywordDetector occurs in ``line``."""
     folded = _keyword_fold(line)
-    return any(word in folded for word in _KEYWORD_SPELLINGS) and _KEYWORD_GATE.search(line) is not None
+    return bool(_KEYWORD_INDEX.present(folded)) and _KEYWORD_GATE.search(line) is not None
 
 
 def _keyword_fold(line: str) -> str:

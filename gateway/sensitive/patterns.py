@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
-from gateway.detect.literals import LiteralIndex, required_literals, satisfied
+from gateway.detect.literals import ClauseIndex, LiteralIndex, required_literals
 from gateway.sensitive.textnorm import FoldedText, fold, lower_like_text
 
 _SEPARATOR = r"[\s_\-]*"
@@ -154,7 +154,7 @@ class LabelledPhrases:
         literals = {cased: _literals_of(self._regexes, cased) for cased in (False, True)}
         self._owner = self._book.add(words, literals)
         self._literals = {
-            cased: _RegexLiterals([(i, e) for i, e in enumerate(self._regexes) if e.cased == cased])
+            cased: ClauseIndex([(i, e.literals) for i, e in enumerate(self._regexes) if e.cased == cased])
             for cased in (False, True)
         }
 
@@ -191,30 +191,6 @@ def _literals_of(regexes: list[_PhraseRegex], cased: bool) -> list[str]:
     """Every literal of the regex entries of one casing."""
     return [literal for entry in regexes if entry.cased == cased
             for clause in entry.literals for literal in clause]
-
-
-class _RegexLiterals:
-    """The literals of some regex entries, indexed to find the entries that may match a text."""
-
-    def __init__(self, entries: list[tuple[int, _PhraseRegex]]) -> None:
-        self._entries = dict(entries)
-        self._always = [i for i, entry in entries if not entry.literals]
-        # An entry is looked at when a literal of its first (most telling) set occurs.
-        self._by_first: dict[str, list[int]] = {}
-        for i, entry in entries:
-            for literal in entry.literals[0] if entry.literals else ():
-                self._by_first.setdefault(literal, []).append(i)
-        # ``present`` may be a book's, with many other literals: only these are looked up.
-        self._firsts = frozenset(self._by_first)
-
-    def __bool__(self) -> bool:
-        return bool(self._entries)
-
-    def candidates(self, present: set[str]) -> list[int]:
-        """Indexes of the entries whose every literal set has a literal in the text, from the
-        literals found in it (``present`` may hold other lists' literals too)."""
-        first = {i for literal in self._firsts & present for i in self._by_first[literal]}
-        return [*self._always, *(i for i in first if satisfied(self._entries[i].literals, present))]
 
 
 class PhraseBook:
