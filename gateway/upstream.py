@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from http.cookiejar import CookieJar
 from typing import Any
 
 import anyio
 import httpx
 
 from gateway.config import Provider
+from gateway.openapi import package_version
 from gateway.wire.base import WireFormat
 from gateway.wire.errors import UPSTREAM_ERROR, UPSTREAM_TIMEOUT, WireError, invalid
 
@@ -25,6 +25,7 @@ ANTHROPIC_VERSION = "2023-06-01"
 # Client headers that select API behaviour, not identity or destination.
 PASSED_HEADERS = {"anthropic": ("anthropic-version", "anthropic-beta"), "openai": ()}
 CONNECT_TIMEOUT_S = 10.0
+USER_AGENT = f"ai-privacy-gateway/{package_version()}"
 # Pause before retry n is n times this (only for providers whose rules set ``retries``).
 RETRY_BACKOFF_S = 0.25
 
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 
 def provider_headers(provider: Provider, client_headers: Mapping[str, str]) -> dict[str, str]:
     """The headers sent upstream: content type, the provider key, allow-listed API headers."""
-    headers = {"content-type": "application/json", "accept-encoding": "identity"}
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream",
+               "accept-encoding": "identity", "user-agent": USER_AGENT}
     for name in PASSED_HEADERS[provider.api]:
         if name in client_headers:
             headers[name] = _api_header(name, client_headers[name])
@@ -53,33 +55,25 @@ def _api_header(name: str, value: str) -> str:
     return value
 
 
-class NoCookies(CookieJar):
-    """A cookie jar that keeps nothing.
+class Upstream:
+    """The connection pool to the providers, shared by every request.
 
-    The client is shared by every user: a cookie one provider answer sets must not ride
-    along on the next user's request (nor cost the parsing on every answer).
+    Requests go straight to httpx's transport rather than through ``httpx.AsyncClient``:
+    the client's layers (URL merging, auth and redirect flows, cookies, event hooks) do
+    nothing here, since no redirect is followed and nothing is kept between users'
+    requests, yet they cost about 0.3 ms of CPU per request, more than the rest of the
+    forwarding.  The transport still gives httpx's ``Response`` (content decoding,
+    streaming) and maps httpcore's errors to httpx's.  It reads no proxy variables: a
+    proxy variable must not reroute provider traffic.
     """
 
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
-
-    def set_cookie(self, cookie: Any) -> None:
-        return None
-
-
-class Upstream:
-    """One HTTP client for the whole app (connection pooling across requests)."""
-
-    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
-        self._client = client or httpx.AsyncClient(
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            trust_env=False,  # a proxy variable must not reroute provider traffic
-            cookies=NoCookies(),
-        )
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._transport = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+        self._urls: dict[str, httpx.URL] = {}
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def send(self, provider: Provider, wire: WireFormat, body: dict[str, Any],
                    client_headers: Mapping[str, str]) -> httpx.Response:
@@ -88,12 +82,12 @@ class Upstream:
         Raises WireError 504 on a timeout and 502 when the provider cannot be reached
         or answers with a redirect.
         """
-        request = self._client.build_request(
+        request = httpx.Request(
             "POST",
-            provider.base_url.rstrip("/") + wire.upstream_path,
+            self._url(provider.base_url.rstrip("/") + wire.upstream_path),
             content=json.dumps(body).encode("ascii"),
             headers=provider_headers(provider, client_headers),
-            timeout=httpx.Timeout(provider.timeout_s, connect=min(CONNECT_TIMEOUT_S, provider.timeout_s)),
+            extensions={"timeout": _timeouts(provider.timeout_s)},
         )
         response = await self._send_with_retries(provider, request)
         if response.is_redirect:
@@ -101,6 +95,13 @@ class Upstream:
             raise WireError(502, UPSTREAM_ERROR,
                             f"provider {provider.name} answered with a redirect, which is not followed")
         return response
+
+    def _url(self, url: str) -> httpx.URL:
+        """The parsed URL (parsing costs more than a dict lookup; the providers' URLs are few)."""
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = self._urls[url] = httpx.URL(url)
+        return parsed
 
     async def _send_with_retries(self, provider: Provider, request: httpx.Request) -> httpx.Response:
         """Send, and send again after a timeout, a transport error or a 5xx only as often as
@@ -126,7 +127,9 @@ class Upstream:
 
     async def _send_once(self, provider: Provider, request: httpx.Request) -> httpx.Response:
         try:
-            return await self._client.send(request, stream=True)
+            response = await self._transport.handle_async_request(request)
+            response.request = request
+            return response
         except httpx.TimeoutException as exc:
             log.warning("provider %s: no answer within %g s", provider.name, provider.timeout_s)
             raise WireError(504, UPSTREAM_TIMEOUT,
@@ -135,3 +138,10 @@ class Upstream:
             log.warning("provider %s: unreachable (%s)", provider.name, type(exc).__name__)
             raise WireError(502, UPSTREAM_ERROR,
                             f"provider {provider.name} could not be reached ({type(exc).__name__})") from exc
+
+
+def _timeouts(timeout_s: float) -> dict[str, float]:
+    """httpx's timeout extension: the provider's timeout for every phase, at most
+    CONNECT_TIMEOUT_S to connect."""
+    return {"connect": min(CONNECT_TIMEOUT_S, timeout_s), "read": timeout_s, "write": timeout_s,
+            "pool": timeout_s}
