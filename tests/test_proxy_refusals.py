@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import anthropic
+import anyio
 import httpx
 import openai
 import pytest
@@ -12,7 +13,10 @@ from conftest import KEY, REVOKED_KEY, SUSPENDED_KEY, Gateway, wait_until
 from fakeprovider import FakeProvider
 
 from gateway import pipeline as pipeline_module
+from gateway.config import Provider
 from gateway.core import UseRecord
+from gateway.upstream import Upstream
+from gateway.wire.openai_chat import OpenAIChat
 
 HELLO = [{"role": "user", "content": "hello"}]
 
@@ -145,6 +149,31 @@ def test_redirect_is_not_followed(oai: openai.OpenAI, provider: FakeProvider) ->
     with pytest.raises(openai.APIStatusError) as err:
         oai.chat.completions.create(model="echo-1", messages=HELLO)
     assert err.value.status_code == 502 and err.value.code == "upstream_error"
+    assert [r.path for r in provider.requests] == ["/v1/chat/completions"]
+
+
+def test_proxy_variables_do_not_reroute_provider_traffic(monkeypatch: pytest.MonkeyPatch,
+                                                        provider: FakeProvider) -> None:
+    """A proxy variable in the gateway's environment (set by an image, a shell, an attacker
+    with access to the host's profile) must not send prompts anywhere but to the provider."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: a proxied request fails
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    echo = Provider(name="echo", api="openai", base_url=f"http://127.0.0.1:{provider.port}/v1",
+                    api_key_env="FAKE_PROVIDER_KEY", models=["echo-1"])
+
+    async def forward() -> int:
+        upstream = Upstream()
+        try:
+            answer = await upstream.send(echo, OpenAIChat(), {"model": "echo-1", "messages": HELLO}, {})
+            await answer.aread()
+            await answer.aclose()
+            return answer.status_code
+        finally:
+            await upstream.aclose()
+
+    assert anyio.run(forward) == 200
     assert [r.path for r in provider.requests] == ["/v1/chat/completions"]
 
 
