@@ -65,7 +65,7 @@ class PiiDetector:
         lexicon = Lexicon.build(name_rules, extra_common=months)
         return cls(
             analyzer=build_analyzer(rules),
-            languages=LanguageDetector(rules.languages, rules.default_language),
+            languages=LanguageDetector(rules.languages, rules.default_language, rules.function_words),
             names=NameFinder(name_rules, lexicon),
             allowlist=AllowList(allow, name_rules.role_mailboxes),
         )

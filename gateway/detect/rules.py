@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_DETECTION_RULES = Path(__file__).resolve().parent.parent.parent / "rules" / "detection.yaml"
 
@@ -130,6 +130,22 @@ class Allowlist(_Strict):
 class DetectionRules(_Strict):
     languages: list[str]
     default_language: str = "nl"
+    # Language -> words that only it uses often (see gateway.detect.language.FunctionWords).
+    function_words: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _function_words_tell_languages_apart(self) -> DetectionRules:
+        """Each list is of a detected language, and no word is in two: one that is would
+        count for both."""
+        seen: dict[str, str] = {}
+        for language, words in self.function_words.items():
+            if language not in self.languages:
+                raise ValueError(f"function_words: {language!r} is not one of the languages")
+            for word in words:
+                other = seen.setdefault(word.lower(), language)
+                if other != language:
+                    raise ValueError(f"function_words: {word!r} is listed for both {other} and {language}")
+        return self
     names_file: str
     allowlist_file: str
     patterns: list[PatternRule]
