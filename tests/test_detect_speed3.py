@@ -16,7 +16,7 @@ from detect_secrets.plugins.base import RegexBasedDetector
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.detect.literals import caseless_literals, may_match
+from gateway.detect.literals import caseless_literals, may_match, required_literals
 from gateway.detect.rules import DEFAULT_DETECTION_RULES, PatternRule, load_rules
 from gateway.detect.scan import AnchoredScanner
 from gateway.sensitive.credentials import (
@@ -111,8 +111,17 @@ def test_caseless_literals() -> None:
     assert caseless_literals(re.compile(r"bearer")) == ()
 
 
+def test_a_verbose_pattern_is_read_only_without_white_space_or_comments() -> None:
+    assert required_literals(re.compile(r"hooks\.slack\.com/T\w+", re.VERBOSE)) == (("hooks.slack.com/T",),)
+    assert required_literals(re.compile(r"hooks \.slack", re.VERBOSE)) == ()  # the space is not in a match
+    assert required_literals(re.compile(r"key#comment", re.VERBOSE)) == ()
+    assert caseless_literals(re.compile(r"AWS\w", re.VERBOSE | re.IGNORECASE)) == (("aws",),)
+
+
 def test_case_folding_keeps_every_character_the_credential_regexes_take_for_a_literal_letter() -> None:
-    literals = [lit for clauses in CREDENTIALS._caseless.values() for clause in clauses for lit in clause]
+    caseless = [*CREDENTIALS._caseless.values(), *(step.caseless for step in CREDENTIALS._plugin_steps)]
+    literals = [lit for clauses in caseless for clause in clauses for lit in clause]
+    assert "https://hooks.slack.com/services/t" in literals  # a VERBOSE plugin regex, read as usual
     chars = {c for literal in literals for c in literal}
     assert "b" in chars
     for char in sorted(chars):
@@ -174,6 +183,8 @@ SECRET_PIECES = st.sampled_from([
     "xoxb-", "sq0csp-", "sk_live_", "rk_live_", "AC", "SK", "AccountKey=", "-----BEGIN RSA PRIVATE KEY",
     "postgres://", "u:p4ss@", "@", ":", "=", ".", "-", "_", "/", " ", "\n", '"', "Bearer ", "password: ",
     "wachtwoord ", "1234567890", "abcdefghijKLMNOPqrst", "Qz7!kLm2pX", "0123456789abcdef" * 2,
+    "AWS ", "aws_secret_key = '", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'", "XOXB-", "xoxp-12-34-",
+    "https://hooks.slack.com/services/", "HTTPS://HOOKS.SLACK.COM/SERVICES/", "T0123ABCD", "/B0123ABCD/",
 ])
 
 

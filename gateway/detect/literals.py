@@ -50,7 +50,7 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
     A case-insensitive pattern only keeps literals without case ("@", ":"), also when
     the flag is written inline at its start ("(?i)").
     """
-    if pattern.flags & re.VERBOSE:
+    if _verbose_matters(pattern):
         return ()
     try:
         clauses = _clauses(_GLOBAL_FLAGS.sub("", pattern.pattern, count=1))
@@ -71,7 +71,7 @@ def caseless_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
     character the regex takes for a letter into that letter (the caller's to ensure: not
     so for the Turkish dotted and dotless i).  () for a case-sensitive pattern.
     """
-    if not pattern.flags & re.IGNORECASE or pattern.flags & re.VERBOSE:
+    if not pattern.flags & re.IGNORECASE or _verbose_matters(pattern):
         return ()
     try:
         clauses = _clauses(_GLOBAL_FLAGS.sub("", pattern.pattern, count=1))
@@ -80,6 +80,13 @@ def caseless_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
     folded = {tuple(dict.fromkeys(literal.casefold() for literal in clause)) for clause in clauses}
     ranked = sorted(folded, key=lambda c: (-min(map(len, c)), len(c), c))
     return tuple(ranked[:_MAX_CLAUSES])
+
+
+def _verbose_matters(pattern: re.Pattern[str]) -> bool:
+    """True for a VERBOSE pattern with white space or a "#" (a comment): one without either
+    means what it would mean without the flag, and is read as usual."""
+    return bool(pattern.flags & re.VERBOSE) and (
+        "#" in pattern.pattern or any(c.isspace() for c in pattern.pattern))
 
 
 def may_match(clauses: tuple[tuple[str, ...], ...], text: str) -> bool:
@@ -195,7 +202,7 @@ class ClauseIndex(Generic[K]):
 def requires_digit(pattern: re.Pattern[str]) -> bool:
     """True when every match of ``pattern`` contains a digit (a digit, ``\\d`` or a class
     of digits that is not optional, in every branch)."""
-    if pattern.flags & re.VERBOSE:
+    if _verbose_matters(pattern):
         return False
     try:
         return _needs_digit(pattern.pattern)

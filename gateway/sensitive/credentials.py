@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from detect_secrets.plugins.aws import AWSKeyDetector
@@ -95,6 +97,32 @@ _KEYWORD_SPELLINGS = tuple(dict.fromkeys(
 _KEYWORD_INDEX = LiteralIndex(_KEYWORD_SPELLINGS)
 
 
+class _PluginStep(NamedTuple):
+    """One regex of a regex plugin (or a whole plugin of another kind, ``pattern`` None)."""
+
+    rule: str
+    plugin: BasePlugin
+    pattern: re.Pattern[str] | None
+    caseless: tuple[tuple[str, ...], ...]  # see literals.caseless_literals
+
+
+class _LineLiterals:
+    """The gate literals in one line: as written, and case-folded (worked out on first use)."""
+
+    def __init__(self, line: str, literals: LiteralIndex, folded_literals: LiteralIndex) -> None:
+        self.present = literals.present(line)
+        self._line = line
+        self._folded_literals = folded_literals
+
+    @cached_property
+    def folded(self) -> set[str]:
+        return self._folded_literals.present(_keyword_fold(self._line))
+
+    def has_caseless(self, clauses: tuple[tuple[str, ...], ...]) -> bool:
+        """may_match of a case-insensitive regex's literal sets, in the folded line."""
+        return not clauses or satisfied(clauses, self.folded)
+
+
 @dataclass(frozen=True)
 class _Hit:
     start: int
@@ -129,16 +157,20 @@ class CredentialRules:
         # match contains (found in a line in one pass); the other plugins always run.
         self._pattern_gate = ClauseIndex((name, self._literals[name]) for name in self._patterns)
         self._plugin_steps = [
-            (f"credential.{type(plugin).__name__}", plugin, pattern)
+            _PluginStep(f"credential.{type(plugin).__name__}", plugin, pattern,
+                        caseless_literals(pattern) if pattern is not None else ())
             for plugin in self._plugins
             for pattern in (plugin.denylist if isinstance(plugin, RegexBasedDetector) else [None])
         ]
         self._plugin_gate = ClauseIndex(
-            (index, required_literals(pattern) if pattern is not None else ())
-            for index, (_rule, _plugin, pattern) in enumerate(self._plugin_steps))
+            (index, required_literals(step.pattern) if step.pattern is not None else ())
+            for index, step in enumerate(self._plugin_steps))
         self._line_literals = LiteralIndex(self._pattern_gate.literals() | self._plugin_gate.literals())
+        # Case-insensitive regexes ("bearer", Slack's webhook URL) keep their letters here,
+        # tested in the line folded by _keyword_fold.
         self._folded_literals = LiteralIndex(
-            literal for clauses in self._caseless.values() for clause in clauses for literal in clause)
+            literal for clauses in [*self._caseless.values(), *(s.caseless for s in self._plugin_steps)]
+            for clause in clauses for literal in clause)
 
     def find(self, text: str, segment: int, language: str) -> list[Finding]:
         """CREDENTIAL findings in one text."""
@@ -166,29 +198,27 @@ class CredentialRules:
         yield from self._csv_hits(lines)
 
     def _line_hits(self, line: str, offset: int, number: int) -> Iterator[_Hit]:
-        present = self._line_literals.present(line)
-        folded_present: set[str] | None = None
-        for name in _in_order(self._pattern_gate.candidates(present), self._patterns):
-            if self._caseless[name]:
-                if folded_present is None:
-                    folded_present = self._folded_literals.present(_keyword_fold(line))
-                if not satisfied(self._caseless[name], folded_present):
-                    continue
+        found = _LineLiterals(line, self._line_literals, self._folded_literals)
+        for name in _in_order(self._pattern_gate.candidates(found.present), self._patterns):
+            if not found.has_caseless(self._caseless[name]):
+                continue
             for match in self._patterns[name].finditer(line):
                 yield from self._accept(line, offset, match.span("secret"), f"credential.{name}")
         yield from self._keyword_hits(line, offset)
         if not _has_candidate(line):
             return
-        for index in sorted(self._plugin_gate.candidates(present)):
-            rule, plugin, pattern = self._plugin_steps[index]
-            if pattern is not None:
-                spans = _regex_spans(pattern, line)
-            elif isinstance(plugin, KeywordDetector) and not _may_have_keyword(line):
+        for index in sorted(self._plugin_gate.candidates(found.present)):
+            step = self._plugin_steps[index]
+            if step.pattern is not None:
+                if not found.has_caseless(step.caseless):
+                    continue
+                spans = _regex_spans(step.pattern, line)
+            elif isinstance(step.plugin, KeywordDetector) and not _may_have_keyword(line):
                 continue
             else:
-                spans = _plugin_spans(plugin, line, number)
+                spans = _plugin_spans(step.plugin, line, number)
             for span in spans:
-                yield from self._accept(line, offset, span, rule)
+                yield from self._accept(line, offset, span, step.rule)
 
     def _keyword_hits(self, line: str, offset: int) -> Iterator[_Hit]:
         """Values after a password keyword (a substring test skips the regexes on most lines)."""
