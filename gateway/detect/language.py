@@ -61,9 +61,10 @@ class FunctionWords:
     caches once per byte in a gateway whose caches the rest of the request has cooled
     (measured: 0.1-0.5 ms per request of 300 words, and a third less from this test).  A
     set intersection per language settles most prompts; the others (short, mixed, code,
-    lists of names) still go to py3langid.  On every held-out and dev-set prompt, on their
-    sentences and on the bench prompts, what this decides is what py3langid decides
-    (tests/test_language_function_words.py).  The word lists are data (rules/detection.yaml).
+    lists of names) still go to py3langid.  What this decides is what py3langid decides on
+    every held-out and bench prompt and each of their sentences
+    (tests/test_language_function_words.py), and on the dev set's (checked once).  The word
+    lists are data (rules/detection.yaml).
     """
 
     MIN_WORDS = 3  # distinct function words of the winning language, at least
