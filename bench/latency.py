@@ -1,6 +1,6 @@
 """What the gateway adds: latency, time to first token, throughput, start-up time, memory (not a test).
 
-    python bench/latency.py [--workers 1,2] [--n 100] [--quick] [--full]
+    python bench/latency.py [--workers 1,2] [--n 100] [--quick] [--full] [--separate-cores]
 
 Starts the fake provider (tests/fakeprovider.py, recording off) and ``gateway serve``
 (the full engine, a fresh SQLite use log, a key made with ``gateway keys create``) as
@@ -15,6 +15,9 @@ The load generator, the fake provider and the gateway share the machine's cores,
 the concurrency-8 and -64 rows measure CPU contention as much as the gateway.  The CPU
 time the gateway's processes used per request is printed too: it hardly depends on
 what else the machine runs, so it compares runs where latency cannot.
+``--separate-cores`` (with ``--workers 1``) gives the gateway the first CPU to itself and
+runs the load generator and the fake provider on the others, as they would be other
+machines in production (see separate_cores).
 ``--quick`` runs 20 requests per cell and the 2,000-word and streamed cells at
 concurrency 1 only.  Prints Markdown tables.
 """
@@ -50,6 +53,7 @@ STREAM_CHUNK = 16  # characters per streamed event (a few tokens)
 START_TIMEOUT_S = 300.0
 IDLE_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 60.0
+MACHINE_CPUS = procinfo.cpu_count()  # before --separate-cores narrows this process
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process, terminated (then killed) on exit; its output goes to ``log``."""
+def process(args: list[str], env: dict[str, str], log: Path,
+            cpus: set[int] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process, terminated (then killed) on exit; its output goes to ``log``; with
+    ``cpus``, it and every thread it starts run on those CPUs only."""
+    pin = None if cpus is None else partial(os.sched_setaffinity, 0, cpus)
     with log.open("wb") as out:
-        child = subprocess.Popen(args, env=env, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(args, env=env, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT,
+                                 preexec_fn=pin)
         try:
             yield child
         finally:
@@ -252,13 +260,14 @@ class Bench:
     n: int
     results: list[tuple[int, Cell, Run, Run]] = field(default_factory=list)
     startups: list[Startup] = field(default_factory=list)
+    gateway_cpus: set[int] | None = None  # --separate-cores: the gateway's own CPU
 
     def with_workers(self, workers: int, cells: list[Cell]) -> None:
         port = free_port()
         log = self.directory / f"gateway-{workers}.log"
         args = gateway_cli("serve", "--config", str(self.rules), "--host", "127.0.0.1", "--port", str(port),
                            "--workers", str(workers), "--log-level", "warning")
-        with process(args, self.env, log) as server:
+        with process(args, self.env, log, self.gateway_cpus) as server:
             first = wait_ready(f"http://127.0.0.1:{port}/healthz", server, log)
             pids = partial(worker_pids, server.pid, workers)
             wait_idle(pids, workers)
@@ -355,6 +364,14 @@ def probe_rows(results: list[tuple[int, Cell, Run, Run]]) -> list[list[str]]:
     return [[language, str(words), header.replace(",", ", ")] for (language, words), header in seen.items()]
 
 
+def placement(bench: Bench) -> str:
+    if bench.gateway_cpus is None:
+        return "the load generator, the fake provider and the gateway share every core"
+    others = sorted(os.sched_getaffinity(0))
+    return (f"separate cores: the gateway on CPU {min(bench.gateway_cpus)}, the load generator and "
+            f"the fake provider on CPU {','.join(map(str, others))}")
+
+
 def report(bench: Bench, workers: list[int], load_before: float) -> str:
     startup = table(
         ["workers", "start-up to /healthz 200 (s)", "RSS per worker (MiB)", "peak RSS per worker (MiB)",
@@ -370,10 +387,10 @@ def report(bench: Bench, workers: list[int], load_before: float) -> str:
                    probe_rows(bench.results))
     streamed = table([*common, "errors"], latency_rows(bench.results, stream=True))
     return "\n\n".join([
-        f"Machine: {procinfo.cpu_count()} cores, Python {sys.version.split()[0]}; {bench.n} requests "
+        f"Machine: {MACHINE_CPUS} cores, Python {sys.version.split()[0]}; {bench.n} requests "
         "per cell after warm-up; gateway = `gateway serve` (full engine, SQLite use log, "
         f"log level warning), workers {','.join(map(str, workers))}; "
-        "fake provider on loopback (recording off). Load average (1 min) before/after: "
+        f"fake provider on loopback (recording off); {placement(bench)}. Load average (1 min) before/after: "
         f"{load_before:.1f}/{os.getloadavg()[0]:.1f} (anything else running skews every number).",
         "### Start-up and memory\n\n" + startup,
         "### Added latency, non-stream (ms)\n\n" + plain,
@@ -384,14 +401,36 @@ def report(bench: Bench, workers: list[int], load_before: float) -> str:
     ])
 
 
+def separate_cores(workers: list[int]) -> set[int]:
+    """Keep the gateway's CPU to itself: the first allowed CPU for the gateway, the others for
+    this process (the load generator: its threads inherit) and the fake provider.
+
+    On one machine, the load generator and the fake provider otherwise run on the gateway's
+    core too, between and during its requests (the kernel runs a process woken by a socket
+    write where it was woken), and push its code and data out of the CPU's caches; in
+    production they are other machines.  One worker only: a second would need a core of its own.
+    """
+    if workers != [1]:
+        raise SystemExit("--separate-cores measures 1 worker: use --workers 1")
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--separate-cores needs at least 2 CPUs")
+    os.sched_setaffinity(0, set(cpus[1:]))
+    return {cpus[0]}
+
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
     parser.add_argument("--n", type=int, help="requests per cell (default 100, 20 with --quick)")
     parser.add_argument("--quick", action="store_true", help="fewer requests and cells")
     parser.add_argument("--full", action="store_true", help="also concurrency 64")
+    parser.add_argument("--separate-cores", action="store_true",
+                        help="1 worker on the first CPU; load generator and fake provider on the others")
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",")]
+    gateway_cpus = separate_cores(workers) if args.separate_cores else None
     cells = plan([1, 8, *([64] if args.full else [])], args.quick)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
@@ -402,12 +441,13 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         fake = [sys.executable, str(ROOT / "tests" / "fakeprovider.py"), "--port", str(port),
                 "--chunk", str(STREAM_CHUNK), "--no-record"]
-        with process(fake, env, directory / "fake.log") as provider:
+        with process(fake, env, directory / "fake.log", None if gateway_cpus is None
+                     else os.sched_getaffinity(0)) as provider:
             provider_url = f"http://127.0.0.1:{port}"
             wait_ready(provider_url + "/v1/models", provider, directory / "fake.log")
             rules = rules_file(directory, provider_url)
             bench = Bench(directory, env, provider_url, rules, create_key(rules, env),
-                          args.n or (20 if args.quick else 100))
+                          args.n or (20 if args.quick else 100), gateway_cpus=gateway_cpus)
             for count in workers:
                 bench.with_workers(count, cells)
         print(report(bench, workers, load_before))
