@@ -132,6 +132,12 @@ class DetectionRules(_Strict):
     default_language: str = "nl"
     # Language -> words that only it uses often (see gateway.detect.language.FunctionWords).
     function_words: dict[str, list[str]] = Field(default_factory=dict)
+    names_file: str
+    allowlist_file: str
+    patterns: list[PatternRule]
+    phones: PhoneRules
+    birth_dates: BirthDateRules
+    addresses: AddressRules
 
     @model_validator(mode="after")
     def _function_words_tell_languages_apart(self) -> DetectionRules:
@@ -146,12 +152,6 @@ class DetectionRules(_Strict):
                 if other != language:
                     raise ValueError(f"function_words: {word!r} is listed for both {other} and {language}")
         return self
-    names_file: str
-    allowlist_file: str
-    patterns: list[PatternRule]
-    phones: PhoneRules
-    birth_dates: BirthDateRules
-    addresses: AddressRules
 
 
 def _read(path: Path) -> dict[str, Any]:
