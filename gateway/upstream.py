@@ -63,13 +63,14 @@ class Upstream:
     nothing here, since no redirect is followed and nothing is kept between users'
     requests, yet they cost about 0.3 ms of CPU per request, more than the rest of the
     forwarding.  The transport still gives httpx's ``Response`` (content decoding,
-    streaming) and maps httpcore's errors to httpx's.  It reads no proxy variables: a
-    proxy variable must not reroute provider traffic.
+    streaming) and maps httpcore's errors to httpx's.  It reads no proxy variables (a
+    proxy variable must not reroute provider traffic) and no certificate variables.
     """
 
     def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._transport = transport or httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            trust_env=False)  # certificates from certifi, not from SSL_CERT_FILE, as before
         self._urls: dict[str, httpx.URL] = {}
 
     async def aclose(self) -> None:
