@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.detect.literals import caseless_literals, may_match, required_literals
+from gateway.detect.normalize import _SPACED_RUN, has_spaced_run
 from gateway.detect.rules import DEFAULT_DETECTION_RULES, PatternRule, load_rules
 from gateway.detect.scan import AnchoredScanner
 from gateway.sensitive.credentials import (
@@ -208,3 +209,20 @@ def test_the_literal_gate_finds_what_every_regex_finds_in_prompts() -> None:
         assert _credential_hits(CREDENTIALS, text) == expected, text
         found += len(expected)
     assert found >= 4
+
+
+SPACED_PIECES = st.sampled_from(["a", "B", "1", "é", "_", "ab", "x1", " ", "  ", "   ", "    ", "\n", "\t",
+                                 ".", ",", "J a n", "0 4 7 6", "\u00a0", "٣"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SPACED_PIECES, max_size=30).map("".join))
+def test_the_spaced_pair_test_only_skips_texts_without_a_spaced_run(text: str) -> None:
+    assert has_spaced_run(text) == (_SPACED_RUN.search(text) is not None)
+
+
+def test_the_spaced_pair_test_on_prompts() -> None:
+    texts = [*TEXTS, "bel 0 4 7 6 1 2 3 4 5 6", "J a n  P e e t e r s", "x a b c y", "a  b   c d"]
+    assert sum(has_spaced_run(t) for t in texts) >= 4
+    for text in texts:
+        assert has_spaced_run(text) == (_SPACED_RUN.search(text) is not None), text
