@@ -88,7 +88,8 @@ class Upstream:
             self._url(provider.base_url.rstrip("/") + wire.upstream_path),
             content=json.dumps(body).encode("ascii"),
             headers=provider_headers(provider, client_headers),
-            extensions={"timeout": _timeouts(provider.timeout_s)},
+            extensions={"timeout": httpx.Timeout(
+                provider.timeout_s, connect=min(CONNECT_TIMEOUT_S, provider.timeout_s)).as_dict()},
         )
         response = await self._send_with_retries(provider, request)
         if response.is_redirect:
@@ -140,9 +141,3 @@ class Upstream:
             raise WireError(502, UPSTREAM_ERROR,
                             f"provider {provider.name} could not be reached ({type(exc).__name__})") from exc
 
-
-def _timeouts(timeout_s: float) -> dict[str, float]:
-    """httpx's timeout extension: the provider's timeout for every phase, at most
-    CONNECT_TIMEOUT_S to connect."""
-    return {"connect": min(CONNECT_TIMEOUT_S, timeout_s), "read": timeout_s, "write": timeout_s,
-            "pool": timeout_s}

@@ -177,6 +177,7 @@ class ClauseIndex(Generic[K]):
 
     def __init__(self, entries: Iterable[tuple[K, tuple[tuple[str, ...], ...]]]) -> None:
         self._clauses = dict(entries)
+        self._rank = {key: rank for rank, key in enumerate(self._clauses)}
         self._always = [key for key, clauses in self._clauses.items() if not clauses]
         self._by_first: dict[str, list[K]] = {}
         for key, clauses in self._clauses.items():
@@ -193,10 +194,11 @@ class ClauseIndex(Generic[K]):
         return {literal for clauses in self._clauses.values() for clause in clauses for literal in clause}
 
     def candidates(self, present: set[str]) -> list[K]:
-        """The entries whose every literal set has a literal in ``present``: the always
-        entries first, then the others in no particular order."""
+        """The entries whose every literal set has a literal in ``present``, in the order
+        they were given (rule order: a later finding of the same span may win)."""
         first = {key for literal in self._firsts & present for key in self._by_first[literal]}
-        return [*self._always, *(key for key in first if satisfied(self._clauses[key], present))]
+        chosen = [*self._always, *(key for key in first if satisfied(self._clauses[key], present))]
+        return sorted(chosen, key=self._rank.__getitem__)
 
 
 def requires_digit(pattern: re.Pattern[str]) -> bool:

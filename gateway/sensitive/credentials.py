@@ -199,7 +199,7 @@ class CredentialRules:
 
     def _line_hits(self, line: str, offset: int, number: int) -> Iterator[_Hit]:
         found = _LineLiterals(line, self._line_literals, self._folded_literals)
-        for name in _in_order(self._pattern_gate.candidates(found.present), self._patterns):
+        for name in self._pattern_gate.candidates(found.present):
             if not found.has_caseless(self._caseless[name]):
                 continue
             for match in self._patterns[name].finditer(line):
@@ -207,7 +207,7 @@ class CredentialRules:
         yield from self._keyword_hits(line, offset)
         if not _has_candidate(line):
             return
-        for index in sorted(self._plugin_gate.candidates(found.present)):
+        for index in self._plugin_gate.candidates(found.present):
             step = self._plugin_steps[index]
             if step.pattern is not None:
                 if not found.has_caseless(step.caseless):
@@ -285,12 +285,6 @@ def _plugin_spans(plugin: BasePlugin, line: str, number: int) -> Iterator[tuple[
         start = line.find(value) if value else -1
         if start >= 0:
             yield start, start + len(value)
-
-
-def _in_order(chosen: list[str], order: dict[str, re.Pattern[str]]) -> list[str]:
-    """The chosen names in the rule file's order (later findings of a span win its rule id)."""
-    picked = set(chosen)
-    return [name for name in order if name in picked]
 
 
 def _has_candidate(line: str) -> bool:
