@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anyio
-import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.background import BackgroundTask
@@ -53,7 +52,7 @@ from gateway.scan import parse_scan
 from gateway.streaming import SSEDecoder
 from gateway.training import check_training
 from gateway.transparency import answer_headers, counts_header, with_disclosure
-from gateway.upstream import Upstream
+from gateway.upstream import Answer, Upstream, UpstreamError
 from gateway.wire.base import ParsedRequest, PassThroughRelay, StreamRelay, WireFormat, restore_strings
 from gateway.wire.errors import (
     GATEWAY_UNAVAILABLE,
@@ -369,7 +368,7 @@ class Pipeline:
         return JSONResponse(ex.wire.error_body(error.status, error.code, error.message), error.status,
                             headers={**ex.headers(), **error.headers})
 
-    async def relay_answer(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
+    async def relay_answer(self, answer: Answer, restorer: Restorer, ex: Exchange) -> Response:
         """A whole (non-stream) answer: restored, sent, then logged.
 
         The prompt is already with the provider, so a use-log failure can no longer stop
@@ -378,11 +377,11 @@ class Pipeline:
         every new request until it works again (the same as after a stream).
         """
         try:
-            raw = await answer.aread()
-        except httpx.HTTPError:
+            raw = await answer.read()
+        except UpstreamError:
             return await self.refuse(WireError(502, UPSTREAM_ERROR, "the provider's answer was cut off"), ex)
         finally:
-            await answer.aclose()
+            await answer.close()
         try:
             data = json.loads(raw)
         except ValueError:
@@ -421,13 +420,13 @@ class Pipeline:
         ex.record.prompt_tokens, ex.record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
         return data
 
-    def relay_stream(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> Response:
+    def relay_stream(self, answer: Answer, restorer: Restorer, ex: Exchange) -> Response:
         """Relay a streamed answer burst by burst (gateway.relay); log once it has ended."""
         headers = {**ex.headers(), "cache-control": "no-cache", "x-accel-buffering": "no"}
         return BurstStreamingResponse(self._events(answer, restorer, ex), media_type="text/event-stream",
                                       headers=headers)
 
-    async def _events(self, answer: httpx.Response, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
+    async def _events(self, answer: Answer, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
         """The client's stream: per network chunk of the provider, the events it completed
         (restored), or, when nothing was replaced, the provider's bytes as they came."""
         relay = ex.wire.stream_relay(restorer)
@@ -437,7 +436,7 @@ class Pipeline:
                       else _restored(answer, relay))
             async for chunk in chunks:
                 yield chunk
-        except (httpx.HTTPError, UnicodeDecodeError) as exc:
+        except (UpstreamError, UnicodeDecodeError) as exc:
             ex.record.decision = "error"
             ex.record.reason_code = UPSTREAM_ERROR
             message = f"the provider's stream failed ({type(exc).__name__})"
@@ -447,7 +446,7 @@ class Pipeline:
             ex.record.prompt_tokens = relay.usage.prompt_tokens
             ex.record.completion_tokens = relay.usage.completion_tokens
             with anyio.CancelScope(shield=True):
-                await answer.aclose()
+                await answer.close()
                 await self.log_after_answer(ex)
 
     # -- scan ---------------------------------------------------------------------------
@@ -613,10 +612,10 @@ async def read_body(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
-async def _restored(answer: httpx.Response, relay: StreamRelay) -> AsyncIterator[bytes]:
+async def _restored(answer: Answer, relay: StreamRelay) -> AsyncIterator[bytes]:
     """Per network chunk of the provider, one write of the events it completed, restored."""
     decoder = SSEDecoder()
-    async for chunk in answer.aiter_bytes():
+    async for chunk in answer.chunks():
         out = b"".join(e.encode() for event in decoder.feed(chunk) for e in relay.feed(event))
         if out:
             yield out
@@ -625,19 +624,17 @@ async def _restored(answer: httpx.Response, relay: StreamRelay) -> AsyncIterator
         yield b"".join(e.encode() for e in tail)
 
 
-async def _as_is(answer: httpx.Response, relay: StreamRelay) -> AsyncIterator[bytes]:
+async def _as_is(answer: Answer, relay: StreamRelay) -> AsyncIterator[bytes]:
     """The provider's bytes as they came, when nothing was replaced.
 
     Still decoded on the side, to stop at invalid UTF-8 and to read the token usage for
     the use log; only events that mention ``usage`` are parsed (SSEDecoder.skim): a long
     answer has hundreds of events, and what the gateway spends on each delays the client's
-    first ones.  Read raw (no content decoder layer) when the provider honoured
-    ``accept-encoding: identity``.
+    first ones.
     """
     usage = PassThroughRelay(relay)
     decoder = SSEDecoder()
-    identity = answer.headers.get("content-encoding", "identity").strip().lower() == "identity"
-    async for chunk in answer.aiter_raw() if identity else answer.aiter_bytes():
+    async for chunk in answer.bursts():
         for event in decoder.skim(chunk, "usage"):
             usage.feed(event)
         yield chunk

@@ -4,17 +4,24 @@ The URL is built only from ``Provider.base_url`` and the wire format's path: no
 client header or body field can choose where traffic goes, and redirects are never
 followed (a 3xx is an error).  The caller's credentials are never forwarded; the
 provider key comes from the environment variable the rules name.
+
+The HTTP client is aiohttp: its response parser is C (llhttp), and each request costs
+about a third of the CPU that httpx's transport cost (0.22 against 0.63 ms for a
+300-word prompt and its answer on loopback; each event of a streamed answer far less
+than h11's per-chunk handling).  The rest of the gateway sees only :class:`Answer`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import ssl
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import aiohttp
 import anyio
-import httpx
+import certifi
 
 from gateway.config import Provider
 from gateway.openapi import package_version
@@ -28,8 +35,70 @@ CONNECT_TIMEOUT_S = 10.0
 USER_AGENT = f"ai-privacy-gateway/{package_version()}"
 # Pause before retry n is n times this (only for providers whose rules set ``retries``).
 RETRY_BACKOFF_S = 0.25
+# Connections to all providers together, and how long an idle one is kept.
+MAX_CONNECTIONS = 100
+KEEPALIVE_S = 5.0
 
 log = logging.getLogger(__name__)
+
+
+class UpstreamError(Exception):
+    """The provider's answer failed after its status and headers had come: the connection
+    was cut, a read timed out, or its content encoding was broken."""
+
+
+class Answer:
+    """A provider's answer, open: the status and headers are here, the body is read on demand.
+
+    The caller reads it with :meth:`read` or :meth:`chunks` and must :meth:`close` it; an
+    answer closed before its end closes its connection (the provider sees the gateway go).
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status_code = response.status
+        self.headers: Mapping[str, str] = response.headers  # case-insensitive
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status_code in (301, 302, 303, 307, 308) and "location" in self.headers
+
+    async def read(self) -> bytes:
+        """The whole body (decoded if the provider compressed it)."""
+        try:
+            return await self._response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise UpstreamError(type(exc).__name__) from exc
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it comes, one HTTP chunk (for a stream: usually one event) at a time.
+
+        For a stream whose events are parsed and rewritten: the first event of a burst can
+        leave before the rest of the burst is parsed."""
+        try:
+            async for data, _ in self._response.content.iter_chunks():
+                if data:
+                    yield data
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise UpstreamError(type(exc).__name__) from exc
+
+    async def bursts(self) -> AsyncIterator[bytes]:
+        """The body as it comes, everything that arrived since the last step in one piece.
+
+        For a stream relayed as it came: a burst of events costs one step, not one per event
+        (paired runs: 0.2 ms less added to the first token, 0.3 ms less CPU per stream)."""
+        try:
+            async for data in self._response.content.iter_any():
+                yield data
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise UpstreamError(type(exc).__name__) from exc
+
+    async def close(self) -> None:
+        self._response.release()  # back to the pool if read to its end, else the connection closes
 
 
 def provider_headers(provider: Provider, client_headers: Mapping[str, str]) -> dict[str, str]:
@@ -58,54 +127,49 @@ def _api_header(name: str, value: str) -> str:
 class Upstream:
     """The connection pool to the providers, shared by every request.
 
-    Requests go straight to httpx's transport rather than through ``httpx.AsyncClient``:
-    the client's layers (URL merging, auth and redirect flows, cookies, event hooks) do
-    nothing here, since no redirect is followed and nothing is kept between users'
-    requests, yet they cost about 0.3 ms of CPU per request, more than the rest of the
-    forwarding.  The transport still gives httpx's ``Response`` (content decoding,
-    streaming) and maps httpcore's errors to httpx's.  It reads no proxy variables (a
-    proxy variable must not reroute provider traffic) and no certificate variables.
+    The session keeps no cookies (nothing may pass between users' requests), reads no
+    proxy variables (a proxy variable must not reroute provider traffic) and trusts the
+    certificates of certifi's bundle, not those that ``SSL_CERT_FILE`` names.  It is
+    opened on the first request, in the event loop that serves it, and closed with the app.
     """
 
-    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._transport = transport or httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            trust_env=False)  # certificates from certifi, not from SSL_CERT_FILE, as before
-        self._urls: dict[str, httpx.URL] = {}
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_S,
+                ssl=ssl.create_default_context(cafile=certifi.where()))
+            self._session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False,
+                raise_for_status=False)
+        return self._session
 
     async def send(self, provider: Provider, wire: WireFormat, body: dict[str, Any],
-                   client_headers: Mapping[str, str]) -> httpx.Response:
-        """Open the provider's answer as a stream; the caller must close it.
+                   client_headers: Mapping[str, str]) -> Answer:
+        """Open the provider's answer; the caller must close it.
 
         Raises WireError 504 on a timeout and 502 when the provider cannot be reached
         or answers with a redirect.
         """
-        request = httpx.Request(
-            "POST",
-            self._url(provider.base_url.rstrip("/") + wire.upstream_path),
-            content=json.dumps(body).encode("ascii"),
-            headers=provider_headers(provider, client_headers),
-            extensions={"timeout": httpx.Timeout(
-                provider.timeout_s, connect=min(CONNECT_TIMEOUT_S, provider.timeout_s)).as_dict()},
-        )
-        response = await self._send_with_retries(provider, request)
-        if response.is_redirect:
-            await response.aclose()
+        url = provider.base_url.rstrip("/") + wire.upstream_path
+        content = json.dumps(body).encode("ascii")
+        headers = provider_headers(provider, client_headers)
+        answer = await self._send_with_retries(provider, url, content, headers)
+        if answer.is_redirect:
+            await answer.close()
             raise WireError(502, UPSTREAM_ERROR,
                             f"provider {provider.name} answered with a redirect, which is not followed")
-        return response
+        return answer
 
-    def _url(self, url: str) -> httpx.URL:
-        """The parsed URL (parsing costs more than a dict lookup; the providers' URLs are few)."""
-        parsed = self._urls.get(url)
-        if parsed is None:
-            parsed = self._urls[url] = httpx.URL(url)
-        return parsed
-
-    async def _send_with_retries(self, provider: Provider, request: httpx.Request) -> httpx.Response:
+    async def _send_with_retries(self, provider: Provider, url: str, content: bytes,
+                                 headers: dict[str, str]) -> Answer:
         """Send, and send again after a timeout, a transport error or a 5xx only as often as
         the provider's ``retries`` allows: the provider may have read the prompt already."""
         attempt = 0
@@ -113,31 +177,34 @@ class Upstream:
             attempt += 1
             final = attempt > provider.retries
             try:
-                response = await self._send_once(provider, request)
+                answer = await self._send_once(provider, url, content, headers)
             except WireError as error:
                 if final:
                     raise
                 reason = error.code
             else:
-                if final or response.status_code < 500:
-                    return response
-                await response.aclose()
-                reason = f"status {response.status_code}"
+                if final or answer.status_code < 500:
+                    return answer
+                await answer.close()
+                reason = f"status {answer.status_code}"
             log.warning("provider %s: attempt %d failed (%s); retrying, as its rules allow %d retries",
                         provider.name, attempt, reason, provider.retries)
             await anyio.sleep(RETRY_BACKOFF_S * attempt)
 
-    async def _send_once(self, provider: Provider, request: httpx.Request) -> httpx.Response:
+    async def _send_once(self, provider: Provider, url: str, content: bytes,
+                         headers: dict[str, str]) -> Answer:
+        # sock_read bounds the wait for the headers and for every read of the body after them.
+        timeout = aiohttp.ClientTimeout(connect=provider.timeout_s, sock_read=provider.timeout_s,
+                                        sock_connect=min(CONNECT_TIMEOUT_S, provider.timeout_s))
         try:
-            response = await self._transport.handle_async_request(request)
-            response.request = request
-            return response
-        except httpx.TimeoutException as exc:
+            response = await self._open().post(url, data=content, headers=headers, timeout=timeout,
+                                               allow_redirects=False)
+        except TimeoutError as exc:  # aiohttp's timeouts are TimeoutErrors too: tested first
             log.warning("provider %s: no answer within %g s", provider.name, provider.timeout_s)
             raise WireError(504, UPSTREAM_TIMEOUT,
                             f"provider {provider.name} did not answer in time") from exc
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
             log.warning("provider %s: unreachable (%s)", provider.name, type(exc).__name__)
             raise WireError(502, UPSTREAM_ERROR,
                             f"provider {provider.name} could not be reached ({type(exc).__name__})") from exc
-
+        return Answer(response)

@@ -439,12 +439,15 @@ def free_port() -> int:
 class ServerThread:
     """Runs an ASGI app with uvicorn on 127.0.0.1 in a daemon thread."""
 
-    def __init__(self, app: Any, port: int | None = None, http: Any = GatewayHttpProtocol) -> None:
-        """``http``: uvicorn's protocol (by default the one `gateway serve` runs)."""
+    def __init__(self, app: Any, port: int | None = None, http: Any = GatewayHttpProtocol,
+                 **settings: Any) -> None:
+        """``http``: uvicorn's protocol (by default the one `gateway serve` runs); ``settings``:
+        more of uvicorn's (``ssl_certfile`` and ``ssl_keyfile`` serve HTTPS)."""
         self.port = port or free_port()
+        self.scheme = "https" if settings.get("ssl_certfile") else "http"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on",
-            http=http,
+            http=http, **settings,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -464,7 +467,7 @@ class ServerThread:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
 
 def main(argv: list[str] | None = None) -> None:

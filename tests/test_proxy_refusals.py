@@ -167,8 +167,8 @@ def test_proxy_variables_do_not_reroute_provider_traffic(monkeypatch: pytest.Mon
         upstream = Upstream()
         try:
             answer = await upstream.send(echo, OpenAIChat(), {"model": "echo-1", "messages": HELLO}, {})
-            await answer.aread()
-            await answer.aclose()
+            await answer.read()
+            await answer.close()
             return answer.status_code
         finally:
             await upstream.aclose()
