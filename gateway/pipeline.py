@@ -46,7 +46,7 @@ from gateway.engine import Engine, scan_texts
 from gateway.known_keys import KnownKeys
 from gateway.log_writer import UseLogWriter
 from gateway.ratelimit import MemoryBackend, RateLimiter
-from gateway.relay import BurstStreamingResponse
+from gateway.relay import OPENING_WRITES, BurstStreamingResponse
 from gateway.scan import ENDPOINT as SCAN_ENDPOINT
 from gateway.scan import parse_scan
 from gateway.streaming import SSEDecoder
@@ -613,9 +613,10 @@ async def read_body(request: Request, limits: Limits) -> bytes:
 
 
 async def _restored(answer: Answer, relay: StreamRelay) -> AsyncIterator[bytes]:
-    """Per network chunk of the provider, one write of the events it completed, restored."""
+    """The events each piece of the provider's answer completed, restored, in one write: the
+    opening events one by one, then what each read brought (gateway.relay)."""
     decoder = SSEDecoder()
-    async for chunk in answer.chunks():
+    async for chunk in answer.chunks(one_by_one=OPENING_WRITES):
         out = b"".join(e.encode() for event in decoder.feed(chunk) for e in relay.feed(event))
         if out:
             yield out
@@ -634,7 +635,7 @@ async def _as_is(answer: Answer, relay: StreamRelay) -> AsyncIterator[bytes]:
     """
     usage = PassThroughRelay(relay)
     decoder = SSEDecoder()
-    async for chunk in answer.bursts():
+    async for chunk in answer.chunks():
         for event in decoder.skim(chunk, "usage"):
             usage.feed(event)
         yield chunk

@@ -74,25 +74,26 @@ class Answer:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise UpstreamError(type(exc).__name__) from exc
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The body as it comes, one HTTP chunk (for a stream: usually one event) at a time.
+    async def chunks(self, one_by_one: int = 0) -> AsyncIterator[bytes]:
+        """The body as it comes: its first ``one_by_one`` HTTP chunks (in a stream, usually an
+        event each) on their own, then everything that arrived by each read in one piece.
 
-        For a stream whose events are parsed and rewritten: the first event of a burst can
-        leave before the rest of the burst is parsed."""
+        A stream whose events are rewritten takes its opening events one by one, so that the
+        first leaves before the rest of a burst is parsed; after them, and for a stream relayed
+        as it came, a burst costs one step rather than one per event (paired runs: 0.2 ms less
+        to the first token of a stream relayed as it came, 0.3 ms less CPU per stream).
+        """
+        content = self._response.content
         try:
-            async for data, _ in self._response.content.iter_chunks():
-                if data:
-                    yield data
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise UpstreamError(type(exc).__name__) from exc
-
-    async def bursts(self) -> AsyncIterator[bytes]:
-        """The body as it comes, everything that arrived since the last step in one piece.
-
-        For a stream relayed as it came: a burst of events costs one step, not one per event
-        (paired runs: 0.2 ms less added to the first token, 0.3 ms less CPU per stream)."""
-        try:
-            async for data in self._response.content.iter_any():
+            while one_by_one > 0:
+                data, end_of_chunk = await content.readchunk()
+                if not data:
+                    if not end_of_chunk:  # the end of the body
+                        return
+                    continue
+                one_by_one -= 1
+                yield data
+            async for data in content.iter_any():
                 yield data
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise UpstreamError(type(exc).__name__) from exc

@@ -31,6 +31,7 @@ class Vault:
         self.forms = dict(forms)
         self.literals = Literals(self.forms)
         self._prefixes = {v[:i] for v in self.forms for i in range(1, len(v) + 1)}
+        self._initials = frozenset(v[0] for v in self.forms if v)
         self._longest = max((len(v) for v in self.forms), default=0)
 
     def __len__(self) -> int:
@@ -64,8 +65,10 @@ class Vault:
     def hold_from(self, buffer: str, start: int) -> int:
         """Smallest index >= start whose suffix could still become (part of) a match."""
         for i in range(max(start, len(buffer) - self._longest), len(buffer)):
-            glued = i > 0 and ALNUM.match(buffer[i]) and ALNUM.match(buffer[i - 1])
-            if not glued and buffer[i:] in self._prefixes:
+            # Cheapest test first: a streamed event is checked at every position of its tail.
+            if buffer[i] not in self._initials or buffer[i:] not in self._prefixes:
+                continue
+            if not (i > 0 and ALNUM.match(buffer[i]) and ALNUM.match(buffer[i - 1])):  # not glued
                 return i
         return len(buffer)
 
