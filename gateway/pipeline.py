@@ -427,7 +427,7 @@ class Pipeline:
                                       headers=headers)
 
     async def _events(self, answer: Answer, restorer: Restorer, ex: Exchange) -> AsyncIterator[bytes]:
-        """The client's stream: per network chunk of the provider, the events it completed
+        """The client's stream: per piece of the provider's answer, the events it completed
         (restored), or, when nothing was replaced, the provider's bytes as they came."""
         relay = ex.wire.stream_relay(restorer)
         self._reserved_logs += 1  # before the first event leaves; released by log_after_answer
