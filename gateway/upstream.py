@@ -132,10 +132,12 @@ class Upstream:
     The session keeps no cookies (nothing may pass between users' requests), reads no
     proxy variables (a proxy variable must not reroute provider traffic) and trusts the
     certificates of certifi's bundle, not those that ``SSL_CERT_FILE`` names.  It is
-    opened on the first request, in the event loop that serves it, and closed with the app.
+    opened on the first request, in the event loop that serves it, and closed with the app;
+    the bundle is read at start-up (20-30 ms), not on that request.
     """
 
     def __init__(self) -> None:
+        self._tls = ssl.create_default_context(cafile=certifi.where())
         self._session: aiohttp.ClientSession | None = None
 
     async def aclose(self) -> None:
@@ -145,9 +147,8 @@ class Upstream:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_S,
-                ssl=ssl.create_default_context(cafile=certifi.where()))
+            connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_S,
+                                             ssl=self._tls)
             self._session = aiohttp.ClientSession(
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False,
                 raise_for_status=False)
