@@ -5,7 +5,8 @@
 Builds the engine with ``gateway.engine.build_engine`` (reporting its load time and the
 memory it adds), then times inspect + decide + transform, the work the gateway does
 for every prompt before forwarding, per language for 300- and 2,000-word prompts with
-6 personal values and for a 300-word prompt without any (bench/prompts.py).  Prints
+6 personal values and for 300-word prompts without any, with and without numbers that are
+not personal data (bench/prompts.py).  Prints
 Markdown tables.
 """
 
@@ -29,7 +30,7 @@ from gateway.engine import Engine, build_engine  # noqa: E402
 
 LANGUAGES = ("nl", "fr", "en", "de")
 SECRET_ENV = "GATEWAY_PSEUDONYM_SECRET"
-CELLS = ((300, True), (2000, True), (300, False))
+CELLS = ((300, True, False), (2000, True, False), (300, False, False), (300, False, True))
 
 
 def protect(engine: Engine, text: str) -> dict[str, int]:
@@ -47,8 +48,8 @@ def percentile(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, round((len(ordered) - 1) * q / 100))]
 
 
-def measure(engine: Engine, language: str, words: int, pii: bool, n: int) -> list[str]:
-    text = prompt(language, words, pii)
+def measure(engine: Engine, language: str, words: int, pii: bool, numbers: bool, n: int) -> list[str]:
+    text = prompt(language, words, pii, numbers)
     counts = protect(engine, text)  # warm-up, and what was found
     times = []
     for _ in range(n):
@@ -56,7 +57,8 @@ def measure(engine: Engine, language: str, words: int, pii: bool, n: int) -> lis
         protect(engine, text)
         times.append(time.perf_counter() - started)
     found = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "-"
-    label = f"{words} words, " + ("6 personal values" if pii else "pass-through")
+    label = f"{words} words, " + ("6 personal values" if pii else
+                                  "numbers, pass-through" if numbers else "pass-through")
     return [language, label, f"{percentile(times, 50):.1f}", f"{percentile(times, 95):.1f}", found]
 
 
@@ -72,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = build_engine(rules)
     load_s = time.perf_counter() - started
     added = procinfo.status_kib(os.getpid(), "VmRSS") - before
-    rows = [measure(engine, language, words, pii, args.n) for language in LANGUAGES for words, pii in CELLS]
+    rows = [measure(engine, language, words, pii, numbers, args.n)
+            for language in LANGUAGES for words, pii, numbers in CELLS]
     rss, peak = (procinfo.mib(procinfo.status_kib(os.getpid(), f)) for f in ("VmRSS", "VmHWM"))
     print(f"Engine: build_engine in {load_s:.1f} s, +{procinfo.mib(added):.0f} MiB; "
           f"process RSS {rss:.0f} MiB after the runs (peak {peak:.0f} MiB). "

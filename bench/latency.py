@@ -8,8 +8,9 @@ processes of their own on loopback, then sends the same requests with the real
 ``openai`` SDK (``max_retries=0``) once directly to the fake provider and once through
 the gateway.  Added latency is the gateway's percentile minus the direct one, per
 language (nl, fr, en, de), for 300- and 2,000-word prompts with 6 personal values
-(bench/prompts.py), for pass-through prompts (no personal data) and for streamed
-answers of both (time to the first content token), at concurrency 1 and 8 (64 with --full).
+(bench/prompts.py), for pass-through prompts (no personal data; at concurrency 1 also one
+with numbers that are not personal data) and for streamed answers of both (time to the
+first content token), at concurrency 1 and 8 (64 with --full).
 
 The load generator, the fake provider and the gateway share the machine's cores, so
 the concurrency-8 and -64 rows measure CPU contention as much as the gateway.  The CPU
@@ -65,10 +66,12 @@ class Cell:
     pii: bool
     concurrency: int
     stream: bool = False
+    numbers: bool = False  # with numbers that are not personal data (bench/prompts.py NUMBERS)
 
     @property
     def prompt_label(self) -> str:
-        return f"{self.words} words, " + ("6 personal values" if self.pii else "pass-through")
+        return f"{self.words} words, " + ("6 personal values" if self.pii else
+                                          "numbers, pass-through" if self.numbers else "pass-through")
 
 
 @dataclass
@@ -213,7 +216,7 @@ def probe(client: openai.OpenAI, text: str) -> tuple[str, bool]:
 
 
 def run_cell(client: openai.OpenAI, cell: Cell, n: int) -> Run:
-    text = prompt(cell.language, cell.words, cell.pii)
+    text = prompt(cell.language, cell.words, cell.pii, cell.numbers)
     messages = [{"role": "user", "content": text}]
     pseudonymised, restored = probe(client, text)
     def send(_: int) -> float | None:
@@ -234,6 +237,8 @@ def plan(concurrencies: list[int], quick: bool) -> list[Cell]:
         heavy = not quick or concurrency == 1
         for language in LANGUAGES:
             cells += [Cell(language, 300, False, concurrency), Cell(language, 300, True, concurrency)]
+            if concurrency == 1:
+                cells.append(Cell(language, 300, False, concurrency, numbers=True))
             if heavy:
                 cells += [Cell(language, 2000, True, concurrency),
                           Cell(language, 300, False, concurrency, stream=True),

@@ -61,6 +61,19 @@ PII = {
     ],
 }
 
+# Numbers that are not personal data (a version, a date without a birth cue, rates, counts):
+# most real prompts have a digit somewhere, and every pattern that needs one then runs.
+NUMBERS = {
+    "en": "Release 2.4 moves to 14 March; the error rate fell from 3.5% to 1.2% in 6 weeks across "
+          "12 services.",
+    "nl": "Release 2.4 schuift op naar 14 maart; het foutpercentage daalde in 6 weken van 3,5% naar 1,2% "
+          "over 12 diensten.",
+    "fr": "La version 2.4 passe au 14 mars ; le taux d'erreur est passé de 3,5 % à 1,2 % en 6 semaines "
+          "sur 12 services.",
+    "de": "Version 2.4 verschiebt sich auf den 14. März; die Fehlerquote sank in 6 Wochen von 3,5 % auf "
+          "1,2 % bei 12 Diensten.",
+}
+
 INSTRUCTION = {
     "en": "Summarise the following notes in three bullet points.",
     "nl": "Vat de volgende notities samen in drie opsommingstekens.",
@@ -69,9 +82,12 @@ INSTRUCTION = {
 }
 
 
-def prompt(language: str, words: int, with_pii: bool = True) -> str:
-    """A prompt of about ``words`` words; the personal values come first when asked for."""
+def prompt(language: str, words: int, with_pii: bool = True, with_numbers: bool = False) -> str:
+    """A prompt of about ``words`` words; the personal values, or the numbers that are not
+    personal data, come first when asked for."""
     sentences = list(PII[language]) if with_pii else []
+    if with_numbers:
+        sentences.append(NUMBERS[language])
     filler = FILLER[language]
     count = sum(len(s.split()) for s in sentences)
     i = 0

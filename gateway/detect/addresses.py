@@ -76,10 +76,11 @@ class AddressRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        if self._needs_digit and not text_facts(text, nlp_artifacts).has_digit:
+        facts = text_facts(text, nlp_artifacts)
+        if self._needs_digit and not facts.has_digit:
             return []
         return [
             result(ENTITY, m.start(), m.end(), self.rules.score, f"street_address:{form}")
             for form, regex in enumerate(self._regexes)
-            for m in regex.finditer(text)
+            for m in regex.finditer(text, facts.digits)
         ]

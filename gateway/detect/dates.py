@@ -18,6 +18,7 @@ from gateway.detect.cues import CueMatcher, cue_regex
 from gateway.detect.literals import requires_digit
 from gateway.detect.patterns import result, text_facts
 from gateway.detect.rules import BirthDateRules
+from gateway.detect.scan import StartScanner
 
 ENTITY = "DATE_OF_BIRTH"
 _NUMERIC = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}"
@@ -53,6 +54,7 @@ class BirthDateRecognizer(EntityRecognizer):
         self.rules = rules
         months = [m for per_language in rules.months.values() for m in per_language]
         self._dates = date_regex(months)
+        self._scanner = StartScanner(self._dates)
         self._cues = CueMatcher(rules.cues, rules.context_window)
         self._cues_after = CueMatcher(rules.cues_after, rules.after_window)
         self._header_cue = cue_regex(rules.cues)
@@ -64,11 +66,12 @@ class BirthDateRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        if self._needs_digit and not text_facts(text, nlp_artifacts).has_digit:
+        facts = text_facts(text, nlp_artifacts)
+        if self._needs_digit and not facts.has_digit:
             return []
         table_rows = self._birth_table_rows(text)
         out = []
-        for match in self._dates.finditer(text):
+        for match in self._scanner.finditer(text, facts.digits):
             if self._cues.before(text, match.start()) or self._cues_after.after(text, match.end()) \
                     or self._in_rows(match.start(), table_rows):
                 out.append(result(ENTITY, match.start(), match.end(), self.rules.score, "birth_date"))

@@ -9,6 +9,7 @@ longest prefix that passes its checksum (an IBAN followed by a word).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cached_property
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -17,7 +18,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.cues import CueMatcher
 from gateway.detect.literals import has_digit, may_match, required_literals, requires_digit
 from gateway.detect.rules import PatternRule
-from gateway.detect.scan import AnchoredScanner, StartScanner
+from gateway.detect.scan import AnchoredScanner, StartScanner, TextDigits
 from gateway.detect.validators import VALIDATORS
 
 _SEPARATOR = re.compile(r"[\s\-]")
@@ -37,6 +38,11 @@ class TextFacts:
     @cached_property
     def has_digit(self) -> bool:
         return has_digit(self.text)
+
+    @cached_property
+    def digits(self) -> TextDigits:
+        """Where the digits are: a pattern that needs one is only tried before them."""
+        return TextDigits(self.text)
 
 
 _FACTS = "gateway_text_facts"
@@ -83,7 +89,7 @@ class ValidatedPatternRecognizer(EntityRecognizer):
         if not self._may_match(text, nlp_artifacts):
             return []
         out = []
-        for match in self._scanner.finditer(text):
+        for match in self._matches(text, nlp_artifacts):
             span = self._accepted_span(match.group(), match.start())
             if span is None:
                 continue
@@ -91,6 +97,11 @@ class ValidatedPatternRecognizer(EntityRecognizer):
                 continue
             out.append(result(self.rule.entity, span[0], span[1], self.rule.score, self.rule.name))
         return out
+
+    def _matches(self, text: str, artifacts: NlpArtifacts | None) -> Iterator[re.Match[str]]:
+        if isinstance(self._scanner, AnchoredScanner):
+            return self._scanner.finditer(text)
+        return self._scanner.finditer(text, text_facts(text, artifacts).digits if self._needs_digit else None)
 
     def _may_match(self, text: str, artifacts: NlpArtifacts | None) -> bool:
         """Cheap tests that skip the scan when it cannot match: a literal or a digit that

@@ -45,10 +45,11 @@ class PhoneRecognizer(EntityRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
-        if self._needs_digit and not text_facts(text, nlp_artifacts).has_digit:
+        facts = text_facts(text, nlp_artifacts)
+        if self._needs_digit and not facts.has_digit:
             return []
         out = []
-        for match in self._candidates.finditer(text):
+        for match in self._candidates.finditer(text, facts.digits):
             if self._excluded_shape(match.group()) or self._continues_run(text, match.start()):
                 continue
             length = self._valid_prefix(match.group())
