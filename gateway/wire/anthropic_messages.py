@@ -151,7 +151,7 @@ class MessagesStreamRelay(StreamRelay):
             return [event]
         kind = data.get("type")
         if kind == "content_block_delta":
-            return self._delta(data, event.event)
+            return self._delta(data, event)
         out: list[SSEEvent] = []
         if kind == "content_block_stop":
             out += self._flush(data.get("index", 0))
@@ -165,18 +165,21 @@ class MessagesStreamRelay(StreamRelay):
     def finish(self) -> list[SSEEvent]:
         return [e for index in list(self._delta_types) for e in self._flush(index)]
 
-    def _delta(self, data: dict[str, Any], name: str | None) -> list[SSEEvent]:
+    def _delta(self, data: dict[str, Any], event: SSEEvent) -> list[SSEEvent]:
         delta = data.get("delta")
         if not isinstance(delta, dict):
-            return [json_event(data, name)]
+            return [event]
         kind = str(delta.get("type"))
         field = DELTA_TEXT.get(kind)
         if field is None or not isinstance(delta.get(field), str):
-            return [json_event(data, name)]
+            return [event]
         index = data.get("index", 0)
         self._delta_types[index] = kind
-        delta[field] = self._streams.feed(index, delta[field], raw_json=kind == "input_json_delta")
-        return [json_event(data, name)] if delta[field] else []
+        text = delta[field]
+        delta[field] = self._streams.feed(index, text, raw_json=kind == "input_json_delta")
+        if delta[field] == text:  # nothing put back or held: the provider's event as it came
+            return [event]
+        return [json_event(data, event.event)] if delta[field] else []
 
     def _flush(self, index: int) -> list[SSEEvent]:
         kind = self._delta_types.pop(index, None)

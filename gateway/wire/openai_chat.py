@@ -159,11 +159,13 @@ class ChatStreamRelay(StreamRelay):
             return [event]
         if isinstance(chunk.get("usage"), dict):
             self.usage = usage_from(chunk["usage"], "prompt_tokens", "completion_tokens")
+        changed = False
         for choice in chunk.get("choices") or []:
             if isinstance(choice, dict):
-                self._choice(choice)
+                changed = self._choice(choice) or changed
         self._template = chunk
-        return [json_event(chunk, event.event)]
+        # Most events have nothing to put back: they leave as the provider wrote them.
+        return [json_event(chunk, event.event) if changed else event]
 
     def finish(self) -> list[SSEEvent]:
         tails = self._streams.flush_where(lambda key: True)
@@ -176,22 +178,28 @@ class ChatStreamRelay(StreamRelay):
                    for i, delta in deltas.items()]
         return [json_event({**self._template, "choices": choices, "usage": None})]
 
-    def _choice(self, choice: dict[str, Any]) -> None:
+    def _choice(self, choice: dict[str, Any]) -> bool:
+        """Restore one choice's delta in place; True when that changed it."""
         index = choice.get("index", 0)
         delta = choice.get("delta")
+        changed = not isinstance(delta, dict)
         if not isinstance(delta, dict):
             delta = choice["delta"] = {}
         for name in ("content", "refusal"):
-            if isinstance(delta.get(name), str):
-                delta[name] = self._streams.feed((index, name), delta[name])
+            if isinstance(text := delta.get(name), str):
+                delta[name] = self._streams.feed((index, name), text)
+                changed = changed or delta[name] != text
         for call in delta.get("tool_calls") or []:
             function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+            if isinstance(function, dict) and isinstance(arguments := function.get("arguments"), str):
                 key = (index, "tool", call.get("index", 0))
-                function["arguments"] = self._streams.feed(key, function["arguments"], raw_json=True)
+                function["arguments"] = self._streams.feed(key, arguments, raw_json=True)
+                changed = changed or function["arguments"] != arguments
         if choice.get("finish_reason") is not None:
             for key, tail in self._streams.flush_where(lambda k: k[0] == index).items():
                 _add_tail(delta, key, tail)
+                changed = True
+        return changed
 
 
 def _add_tail(delta: dict[str, Any], key: tuple[Any, ...], tail: str) -> None:
