@@ -120,3 +120,31 @@ def test_tokenize_finds_exactly_the_regex_tokens() -> None:
             assert NAME_WORD.fullmatch(char), hex(code)
         if char.isspace():
             assert not NAME_WORD.search(char) and char not in "'’-", hex(code)
+
+
+def test_the_context_enhancer_is_skipped_only_where_it_changes_nothing() -> None:
+    """gateway.detect.engine.ContextWordsEnhancer: Presidio's scores, without its deep copy."""
+    from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    from gateway.detect import PiiDetector
+    from gateway.detect.engine import ContextWordsEnhancer
+
+    ours = PiiDetector.from_rules()._analyzer
+    plain = AnalyzerEngine(registry=ours.registry, nlp_engine=ours.nlp_engine,
+                           supported_languages=ours.supported_languages,
+                           context_aware_enhancer=LemmaContextAwareEnhancer())
+    texts = [t for t in TEXTS if any(c.isdigit() for c in t)][:60]
+    for text in texts:
+        def found(engine: AnalyzerEngine, text: str = text) -> list[tuple[str, int, int, float]]:
+            return sorted((r.entity_type, r.start, r.end, r.score) for r in engine.analyze(text, "nl"))
+        assert found(ours) == found(plain)
+
+    # A recognizer with context words still has its score raised by them.
+    recognizer = PatternRecognizer("ID", patterns=[Pattern("id", r"\b[A-Z]{2}\d{6}\b", 0.3)],
+                                   context=["paspoort"], supported_language="nl")
+    with_context = AnalyzerEngine(registry=RecognizerRegistry([recognizer], supported_languages=["nl"]),
+                                  nlp_engine=ours.nlp_engine, supported_languages=["nl"],
+                                  context_aware_enhancer=ContextWordsEnhancer())
+    scores = [r.score for r in with_context.analyze("zijn paspoort AB123456", "nl")]
+    assert scores and scores[0] > 0.3

@@ -11,8 +11,9 @@ would try to download a model, so the pipelines are put in place directly.
 from __future__ import annotations
 
 import spacy
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import SpacyNlpEngine
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -50,6 +51,22 @@ def recognizers(rules: DetectionRules, language: str) -> list[EntityRecognizer]:
     return out
 
 
+class ContextWordsEnhancer(LemmaContextAwareEnhancer):
+    """Presidio's context enhancer, skipped when no recognizer has context words.
+
+    Ours take their cues themselves (a birth cue before a date, a document word before
+    a passport number), so the enhancer would change no score; it would still deep-copy
+    every result first (about 0.1 ms for a prompt with six personal values).
+    """
+
+    def enhance_using_context(self, text: str, raw_results: list[RecognizerResult],
+                              nlp_artifacts: NlpArtifacts, recognizers: list[EntityRecognizer],
+                              context: list[str] | None = None) -> list[RecognizerResult]:
+        if not context and not any(r.context for r in recognizers):
+            return raw_results
+        return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+
+
 def build_analyzer(rules: DetectionRules) -> AnalyzerEngine:
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": lang, "model_name": f"blank:{lang}"}
                                         for lang in rules.languages])
@@ -59,4 +76,5 @@ def build_analyzer(rules: DetectionRules) -> AnalyzerEngine:
         recognizers=[r for lang in rules.languages for r in recognizers(rules, lang)],
         supported_languages=rules.languages,
     )
-    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=rules.languages)
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=rules.languages,
+                          context_aware_enhancer=ContextWordsEnhancer())
