@@ -203,7 +203,9 @@ class DigitReach:
 
 def digit_reach(pattern: re.Pattern[str]) -> DigitReach | None:
     """How far before a digit a match of ``pattern`` can start; None when some match may
-    have no digit, or the pattern has a construct this module does not work out."""
+    have no digit, or the pattern has a construct this module does not work out (such as
+    an unbounded repeat of several characters before the digit).  ``literals.requires_digit``
+    only answers whether every match has a digit, which gates a scan; this says where."""
     if pattern.flags & re.VERBOSE:
         return None
     runs: list[str] = []
@@ -356,9 +358,11 @@ class StartScanner:
     def _in_windows(self, text: str, windows: list[tuple[int, int]], starts: re.Pattern[str]
                     ) -> Iterator[re.Match[str]]:
         pos = 0
-        for window_start_, window_end in windows:
-            pos = max(pos, window_start_)
-            while (start := starts.search(text, pos, window_end)) is not None:
+        for begin, end in windows:
+            pos = max(pos, begin)
+            # ``starts`` matches one character: ``end`` only bounds where that character is
+            # (its lookbehind still sees the text before ``pos``).
+            while (start := starts.search(text, pos, end)) is not None:
                 match = self.pattern.match(text, start.start())
                 if match is None:
                     pos = start.start() + 1
