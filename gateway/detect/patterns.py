@@ -99,6 +99,8 @@ class ValidatedPatternRecognizer(EntityRecognizer):
         return out
 
     def _matches(self, text: str, artifacts: NlpArtifacts | None) -> Iterator[re.Match[str]]:
+        """The scan's matches; the text's digits are only worked out for a pattern that
+        needs one (_may_match has then seen that the text has a digit)."""
         if isinstance(self._scanner, AnchoredScanner):
             return self._scanner.finditer(text)
         return self._scanner.finditer(text, text_facts(text, artifacts).digits if self._needs_digit else None)

@@ -231,7 +231,7 @@ def _reach(sequence: list[tuple[Any, Any]], runs: list[str]) -> int | None:
 
 def _reach_of(op: Any, av: Any, runs: list[str]) -> int | None:
     if op is sre.LITERAL:
-        return 0 if chr(av) in "0123456789" else None
+        return 0 if _is_digit_item(op, av) else None
     if op is sre.IN:
         return 0 if av and all(_is_digit_item(item_op, item_av) for item_op, item_av in av) else None
     if op is sre.SUBPATTERN:
